@@ -1,0 +1,296 @@
+/*
+ * user_main.c — `ringvm user [--stats] [-L SYSROOT] [-0 ARGV0] [-E VAR=VAL]
+ * [--] PROG [ARGS...]`: set up the guest process, run it, exit as it did.
+ *
+ * Owns: the command line, wiring uspace + tcache + tstate + lx together,
+ * the run loop that dispatches what tr_run returns (callouts, faults,
+ * pending signals), the exit status (a guest killed by a signal kills
+ * ringvm with the same signal), and the --stats report.
+ */
+#include "monitor/user/user.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor/user/elf_load.h"
+
+#define CODE_CACHE_SIZE (64u << 20)
+
+extern char **environ;
+
+struct user_opts {
+	bool stats;
+	const char *sysroot, *argv0;
+	char **env_add;
+	int nenv;
+	char **args; /* PROG ARGS... */
+	int nargs;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ringvm user [--stats] [-L SYSROOT] [-0 ARGV0] [-E VAR=VAL]... [--] "
+		   "PROG [ARGS...]\n"
+		   "Run a 32-bit x86 Linux program through the translation cache.\n"
+		   "  --stats     print translation and system-call counters at exit\n"
+		   "  -L SYSROOT  look up absolute guest paths (and the ELF interpreter) here first\n"
+		   "  -0 ARGV0    the guest's argv[0] (default: PROG)\n"
+		   "  -E VAR=VAL  add to (or replace in) the guest's environment\n");
+}
+
+static int parse(int argc, char **argv, struct user_opts *o)
+{
+	int i = 1;
+	o->env_add = calloc((size_t)argc, sizeof(char *));
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "--stats")) {
+			o->stats = true;
+		} else if ((!strcmp(a, "-L") || !strcmp(a, "-0") || !strcmp(a, "-E")) && i + 1 < argc) {
+			const char *v = argv[++i];
+			if (a[1] == 'L')
+				o->sysroot = v;
+			else if (a[1] == '0')
+				o->argv0 = v;
+			else
+				o->env_add[o->nenv++] = (char *)v;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		} else if (a[0] == '-') {
+			fprintf(stderr, "ringvm user: unknown option %s (see ringvm user --help)\n", a);
+			return -EINVAL;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "ringvm user: no program given (see ringvm user --help)\n");
+		return -EINVAL;
+	}
+	o->args = argv + i;
+	o->nargs = argc - i;
+	return 0;
+}
+
+/* The host environment with -E settings applied. */
+static char **guest_env(const struct user_opts *o)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + (size_t)o->nenv + 1, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool replaced = false;
+		for (int j = 0; j < o->nenv; j++) {
+			size_t l = strcspn(o->env_add[j], "=");
+			replaced |= !strncmp(environ[i], o->env_add[j], l) && environ[i][l] == '=';
+		}
+		if (!replaced)
+			env[k++] = environ[i];
+	}
+	for (int j = 0; j < o->nenv; j++)
+		env[k++] = o->env_add[j];
+	return env;
+}
+
+/* ---- tcache_env on the user address space ---------------------------------- */
+
+static const uint8_t *env_fetch(void *ctx, uint32_t eip, uint32_t *avail)
+{
+	struct user *u = ctx;
+	int prot = uspace_prot(u->mem, eip);
+	if (prot < 0 || !(prot & PROT_EXEC))
+		return NULL;
+	uint64_t end = (eip & ~0xfffull) + 0x1000;
+	int next = end < (1ull << 32) ? uspace_prot(u->mem, (uint32_t)end) : -1;
+	if (next >= 0 && (next & PROT_EXEC))
+		end += 0x1000;
+	*avail = (uint32_t)(end - eip);
+	return uspace_base(u->mem) + eip;
+}
+
+static void env_code_page(void *ctx, uint32_t addr)
+{
+	uspace_code_page(((struct user *)ctx)->mem, addr);
+}
+
+static bool env_write_fault(void *ctx, uint32_t addr)
+{
+	return uspace_code_write_fault(((struct user *)ctx)->mem, addr);
+}
+
+static bool env_mapped(void *ctx, uint32_t addr)
+{
+	return uspace_prot(((struct user *)ctx)->mem, addr) >= 0;
+}
+
+static void drop_code(void *ctx, uint32_t addr, uint32_t len)
+{
+	tcache_invalidate(((struct user *)ctx)->tc, addr, len);
+}
+
+static void kick(void *ctx)
+{
+	((struct user *)ctx)->ts->pending = 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int setup(struct user *u, const struct user_opts *o, char *err, size_t errlen)
+{
+	struct tcache_env env = {env_fetch, env_code_page, env_write_fault, env_mapped, u};
+	struct elf_load_info info;
+	char path[PATH_MAX];
+	uint32_t vdso = 0;
+	int rc;
+
+	sens_decoder_init(&u->dec);
+	u->mem = uspace_create();
+	if (!u->mem)
+		return snprintf(err, errlen, "cannot reserve the guest's 4 GiB"), -ENOMEM;
+	u->tc = tcache_create(CODE_CACHE_SIZE, &env, err, errlen);
+	if (!u->tc)
+		return -ENOMEM;
+	uspace_set_code_hook(u->mem, drop_code, u);
+	u->ts = aligned_alloc(64, (sizeof(*u->ts) + 63) & ~(size_t)63);
+	if (!u->ts)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	memset(u->ts, 0, sizeof(*u->ts));
+	if ((rc = lx_proc_init(&u->p, u->mem, o->sysroot, "/proc/self/exe", o->args[0])) < 0)
+		return snprintf(err, errlen, "%s: %s", o->sysroot ? o->sysroot : "sysroot",
+				strerror(-rc)), rc;
+	if ((rc = lx_resolve_path(&u->p, o->args[0], true, path, sizeof(path))) < 0)
+		return snprintf(err, errlen, "%s: %s", o->args[0], strerror(-rc)), rc;
+	if ((rc = elf_load(u->mem, path, o->sysroot, err, errlen, &info)) < 0)
+		return rc;
+	info.execfn = o->args[0];
+	if (elf_map_vdso(u->mem, &vdso) == 0)
+		u->p.vdso = vdso;
+	char **argv = calloc((size_t)o->nargs + 1, sizeof(char *));
+	char **envp = guest_env(o);
+	memcpy(argv, o->args, (size_t)o->nargs * sizeof(char *));
+	argv[0] = (char *)(o->argv0 ? o->argv0 : o->args[0]);
+	rc = elf_build_stack(u->mem, &info, o->nargs, argv, envp, vdso, err, errlen);
+	free(argv);
+	free(envp);
+	if (rc < 0)
+		return rc;
+
+	struct gcpu *g = &u->ts->g;
+	g->eip = info.entry;
+	g->regs[GR_ESP] = info.esp;
+	g->eflags = 0x202;
+	g->fx[0] = 0x7f, g->fx[1] = 0x03;   /* FCW 0x037f */
+	g->fx[24] = 0x80, g->fx[25] = 0x1f; /* MXCSR 0x1f80 */
+	if ((rc = tcache_attach(u->tc, u->ts)) < 0 || (rc = tr_set_window(u->ts, uspace_base(u->mem))) < 0 ||
+	    (rc = tr_signals_install()) < 0)
+		return snprintf(err, errlen, "cannot set up the translator: %s", strerror(-rc)), rc;
+	lx_thread_init(&u->t, &u->p, g);
+	u->p.kick = kick;
+	u->p.kick_ctx = u;
+	return 0;
+}
+
+static enum lx_result step(struct user *u)
+{
+	struct tr_exit x;
+
+	if (u->t.sig_ready && lx_take_signal(&u->t) == LX_EXIT)
+		return LX_EXIT;
+	u->ts->pending = 0;
+	tr_run(u->tc, u->ts, &x);
+	switch (x.stop) {
+	case TR_CALLOUT:
+		return user_callout(u, x.row, x.len);
+	case TR_FAULT:
+		u->faults++;
+		lx_fault(&u->t, x.fault.sig, x.fault.code, x.fault.addr);
+		return LX_CONTINUE;
+	case TR_PENDING:
+		return LX_CONTINUE;
+	}
+	return LX_CONTINUE;
+}
+
+static void print_stats(const struct user *u)
+{
+	const struct tcache_stats *s = tcache_stats(u->tc);
+	double secs = (double)(now_ns() - u->t_start_ns) / 1e9;
+
+	fprintf(stderr,
+		"ringvm stats: %.3f s\n"
+		"  blocks translated   %llu (%llu guest instructions)\n"
+		"  guest/host bytes    %llu / %llu (x%.2f)\n"
+		"  time translating    %.3f ms\n"
+		"  chain patches       %llu (undone %llu)\n"
+		"  jump-table misses   %llu (lookups in C)\n"
+		"  SMC invalidations   %llu (%llu blocks)\n"
+		"  cache flushes       %llu\n"
+		"  system calls        %llu (unknown: %llu)\n"
+		"  guest faults        %llu, untranslatable %llu\n",
+		secs, (unsigned long long)s->blocks, (unsigned long long)s->guest_insns,
+		(unsigned long long)s->guest_bytes, (unsigned long long)s->host_bytes,
+		s->guest_bytes ? (double)s->host_bytes / (double)s->guest_bytes : 0.0,
+		(double)s->translate_ns / 1e6, (unsigned long long)s->chains,
+		(unsigned long long)s->unchains, (unsigned long long)s->lookups_c,
+		(unsigned long long)s->invalidations, (unsigned long long)s->invalidated_blocks,
+		(unsigned long long)s->flushes, (unsigned long long)u->syscalls,
+		(unsigned long long)u->p.unknown_syscalls, (unsigned long long)u->faults,
+		(unsigned long long)(u->untranslatable + s->untranslatable));
+}
+
+/* Leaves the way the guest did: an exit status, or death by its signal. */
+static int finish(struct user *u)
+{
+	int st = u->t.exit_status;
+	if (u->stats)
+		print_stats(u);
+	fflush(stdout);
+	fflush(stderr);
+	if (st >= 256) {
+		int sig = st - 256;
+		sigset_t set;
+		signal(sig, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return st & 0xff;
+}
+
+int user_main(int argc, char **argv)
+{
+	static struct user u;
+	struct user_opts o = {0};
+	char err[512] = "";
+
+	if (parse(argc, argv, &o) < 0)
+		return 1;
+	u.stats = o.stats;
+	u.t_start_ns = now_ns();
+	if (setup(&u, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ringvm user: %s\n", err);
+		return 1;
+	}
+	while (step(&u) != LX_EXIT)
+		;
+	return finish(&u);
+}

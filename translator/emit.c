@@ -1,0 +1,176 @@
+/*
+ * emit.c — host code emission (see emit.h).
+ */
+#include "translator/emit.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "translator/tstate_asm.h"
+
+static bool room(struct emit *e, unsigned n)
+{
+	if (e->overflow || (size_t)(e->limit - e->p) < n) {
+		e->overflow = true;
+		return false;
+	}
+	return true;
+}
+
+void emit_bytes(struct emit *e, const void *b, unsigned n)
+{
+	if (!room(e, n))
+		return;
+	memcpy(e->p, b, n);
+	e->p += n;
+}
+
+void emit_u8(struct emit *e, uint8_t v)
+{
+	emit_bytes(e, &v, 1);
+}
+
+void emit_u32(struct emit *e, uint32_t v)
+{
+	emit_bytes(e, &v, 4);
+}
+
+static int32_t rel_from(const uint8_t *next, const void *target)
+{
+	return (int32_t)((const uint8_t *)target - next);
+}
+
+void emit_patch_rel32(uint8_t *rel, const void *target)
+{
+	int32_t v = rel_from(rel + 4, target);
+	__atomic_store_n((uint32_t *)rel, (uint32_t)v, __ATOMIC_RELAXED);
+}
+
+uint8_t *emit_jmp(struct emit *e, const void *target)
+{
+	if (!room(e, 5))
+		return NULL;
+	*e->p++ = 0xe9;
+	uint8_t *rel = e->p;
+	e->p += 4;
+	emit_patch_rel32(rel, target);
+	return rel;
+}
+
+uint8_t *emit_jcc(struct emit *e, unsigned cc, const void *target)
+{
+	if (!room(e, 6))
+		return NULL;
+	*e->p++ = 0x0f;
+	*e->p++ = (uint8_t)(0x80 | (cc & 15));
+	uint8_t *rel = e->p;
+	e->p += 4;
+	emit_patch_rel32(rel, target);
+	return rel;
+}
+
+/* REX prefix (if needed) + opcode + ModRM [r15 + disp32] with reg field R. */
+static void ts_modrm(struct emit *e, uint8_t opcode, enum hreg r, int32_t off)
+{
+	uint8_t b[8];
+	unsigned n = 0;
+	b[n++] = (uint8_t)(0x41 | (r >= 8 ? 0x04 : 0)); /* REX.B for r15 */
+	b[n++] = opcode;
+	b[n++] = (uint8_t)(0x80 | ((r & 7) << 3) | 7); /* mod=10 rm=r15 */
+	emit_bytes(e, b, n);
+	emit_u32(e, (uint32_t)off);
+}
+
+void emit_store_ts_imm(struct emit *e, int32_t off, uint32_t imm)
+{
+	ts_modrm(e, 0xc7, 0, off);
+	emit_u32(e, imm);
+}
+
+void emit_store_ts_reg(struct emit *e, int32_t off, enum hreg r)
+{
+	ts_modrm(e, 0x89, r, off);
+}
+
+void emit_store_ts_reg64(struct emit *e, int32_t off, enum hreg r)
+{
+	emit_u8(e, (uint8_t)(0x49 | (r >= 8 ? 0x04 : 0)));
+	emit_u8(e, 0x89);
+	emit_u8(e, (uint8_t)(0x80 | ((r & 7) << 3) | 7));
+	emit_u32(e, (uint32_t)off);
+}
+
+void emit_load_ts_reg(struct emit *e, enum hreg r, int32_t off)
+{
+	ts_modrm(e, 0x8b, r, off);
+}
+
+void emit_load_ts_reg64(struct emit *e, enum hreg r, int32_t off)
+{
+	emit_u8(e, (uint8_t)(0x49 | (r >= 8 ? 0x04 : 0)));
+	emit_u8(e, 0x8b);
+	emit_u8(e, (uint8_t)(0x80 | ((r & 7) << 3) | 7));
+	emit_u32(e, (uint32_t)off);
+}
+
+void emit_load_ts_u16(struct emit *e, enum hreg r, int32_t off)
+{
+	emit_u8(e, (uint8_t)(0x41 | (r >= 8 ? 0x04 : 0)));
+	emit_u8(e, 0x0f);
+	emit_u8(e, 0xb7);
+	emit_u8(e, (uint8_t)(0x80 | ((r & 7) << 3) | 7));
+	emit_u32(e, (uint32_t)off);
+}
+
+void emit_mov_imm(struct emit *e, enum hreg r, uint32_t imm)
+{
+	if (r >= 8)
+		emit_u8(e, 0x41);
+	emit_u8(e, (uint8_t)(0xb8 | (r & 7)));
+	emit_u32(e, imm);
+}
+
+void emit_mov_reg(struct emit *e, enum hreg d, enum hreg s)
+{
+	uint8_t rex = (uint8_t)(0x40 | (s >= 8 ? 4 : 0) | (d >= 8 ? 1 : 0));
+	if (rex != 0x40)
+		emit_u8(e, rex);
+	emit_u8(e, 0x89);
+	emit_u8(e, (uint8_t)(0xc0 | ((s & 7) << 3) | (d & 7)));
+}
+
+void emit_lea_disp(struct emit *e, enum hreg d, enum hreg b, int32_t disp)
+{
+	uint8_t rex = (uint8_t)(0x40 | (d >= 8 ? 4 : 0) | (b >= 8 ? 1 : 0));
+	if (rex != 0x40)
+		emit_u8(e, rex);
+	emit_u8(e, 0x8d);
+	emit_u8(e, (uint8_t)(0x80 | ((d & 7) << 3) | (b & 7)));
+	if ((b & 7) == 4)
+		emit_u8(e, 0x24); /* SIB: base only */
+	emit_u32(e, (uint32_t)disp);
+}
+
+void emit_lea_rip(struct emit *e, enum hreg d, const void *target)
+{
+	emit_u8(e, (uint8_t)(0x48 | (d >= 8 ? 4 : 0)));
+	emit_u8(e, 0x8d);
+	emit_u8(e, (uint8_t)(0x05 | ((d & 7) << 3)));
+	if (!room(e, 4))
+		return;
+	uint8_t *rel = e->p;
+	e->p += 4;
+	emit_patch_rel32(rel, target);
+}
+
+int emit_request(struct emit *e, ZydisEncoderRequest *req)
+{
+	uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
+	ZyanUSize len = sizeof(buf);
+
+	req->machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(req, buf, &len)))
+		return -EINVAL;
+	emit_bytes(e, buf, (unsigned)len);
+	return 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * run.c — the inner run loop and the fault handlers (see run.h).
+ */
+#include "translator/run.h"
+
+#include <asm/prctl.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "translator/fault.h"
+#include "translator/tcache_int.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
+
+/* What the fault handler needs, per thread. */
+static __thread struct {
+	struct tcache *tc;
+	struct tstate *ts;
+	sigjmp_buf jb;
+	volatile sig_atomic_t active; /* translated code is running */
+	volatile sig_atomic_t smc;    /* the fault was a write to a code page */
+	struct tr_fault fault;
+} cur;
+
+int tr_set_window(struct tstate *ts, void *window)
+{
+	ts->window = (uint64_t)(uintptr_t)window;
+	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) {
+		__asm__ volatile("wrgsbase %0" ::"r"(ts->window));
+		return 0;
+	}
+	if (syscall(SYS_arch_prctl, ARCH_SET_GS, ts->window) < 0)
+		return -errno;
+	return 0;
+}
+
+static void not_ours(int sig)
+{
+	static const char msg[] = "ringvm: internal fault outside translated code\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0) {
+	}
+	signal(sig, SIG_DFL); /* returning re-raises it with the default action */
+}
+
+static void window_fault(struct tcache *tc, struct tstate *ts, int sig, uint64_t a,
+			 const ucontext_t *uc, const siginfo_t *si)
+{
+	uint32_t ga = (uint32_t)(a - ts->window);
+	bool write = uc->uc_mcontext.gregs[REG_ERR] & 2;
+
+	if (sig == SIGSEGV && write && tc->env.write_fault &&
+	    tc->env.write_fault(tc->env.ctx, ga)) {
+		cur.smc = 1;
+		return;
+	}
+	cur.fault.sig = sig;
+	cur.fault.addr = ga;
+	if (sig == SIGSEGV)
+		cur.fault.code = tc->env.mapped && tc->env.mapped(tc->env.ctx, ga) ? SEGV_ACCERR
+										: SEGV_MAPERR;
+	else
+		cur.fault.code = si->si_code;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct tcache *tc = cur.tc;
+	struct tstate *ts = cur.ts;
+
+	if (!cur.active || !tr_fault_state(tc, ts, uc)) {
+		not_ours(sig);
+		return;
+	}
+	cur.active = 0;
+	uint64_t a = (uint64_t)(uintptr_t)si->si_addr;
+	cur.fault = (struct tr_fault){sig, si->si_code, ts->g.eip};
+	if ((sig == SIGSEGV || sig == SIGBUS) && a - ts->window < (1ull << 32) + 0x10000)
+		window_fault(tc, ts, sig, a, uc, si);
+	else if (sig == SIGSEGV) /* #GP: i386 Linux reports si_addr 0 */
+		cur.fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0};
+	siglongjmp(cur.jb, 1);
+}
+
+int tr_signals_install(void)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -errno;
+	return 0;
+}
+
+static void stop_fault(struct tr_exit *out, int sig, int code, uint32_t addr)
+{
+	out->stop = TR_FAULT;
+	out->fault = (struct tr_fault){sig, code, addr};
+}
+
+void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)
+{
+	const void *pc;
+	int sig;
+
+	cur.tc = tc;
+	cur.ts = ts;
+	cur.smc = 0;
+	if (sigsetjmp(cur.jb, 1)) {
+		if (!cur.smc) {
+			out->stop = TR_FAULT;
+			out->fault = cur.fault;
+			return;
+		}
+		cur.smc = 0; /* run the writing instruction alone, then go on */
+		pc = tcache_single(tc, ts->g.eip, &sig);
+		goto enter;
+	}
+	for (;;) {
+		if (ts->pending) {
+			out->stop = TR_PENDING;
+			return;
+		}
+		pc = tcache_get(tc, ts, ts->g.eip, &sig);
+enter:
+		if (!pc) {
+			stop_fault(out, sig, sig == SIGSEGV ? SEGV_MAPERR : ILL_ILLOPN, ts->g.eip);
+			return;
+		}
+		cur.active = 1;
+		uint32_t why = tr_enter(ts, pc);
+		cur.active = 0;
+		ts->g.eip = ts->exit_eip;
+		if (why == EXIT_CHAIN) {
+			pc = tcache_get(tc, ts, ts->g.eip, &sig);
+			if (pc && !ts->pending) {
+				tcache_chain(tc, ts, pc);
+				goto enter;
+			}
+			if (!pc)
+				goto enter;
+		} else if (why == EXIT_CALLOUT) {
+			uint32_t row = ts->exit_arg & 0xff;
+			out->stop = TR_CALLOUT;
+			out->row = row == 0xff ? -1 : (int)row;
+			out->len = (ts->exit_arg >> 8) & 0xff;
+			return;
+		}
+	}
+}

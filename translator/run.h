@@ -1,0 +1,50 @@
+/*
+ * run.h — running guest code from the translation cache.
+ *
+ * Owns: the inner loop (look up or translate the block at eip, enter it,
+ * chain direct branches, resolve jump-table misses) and the host signal
+ * handlers that turn a fault inside translated code into a precise guest
+ * fault, or, for a write to a write-protected code page, into the
+ * self-modifying-code path: drop the page's translations, run the writing
+ * instruction alone, carry on.  It returns to the monitor for everything
+ * the guest's world must decide: callouts, faults, pending events.
+ */
+#ifndef RINGVM_TRANSLATOR_RUN_H
+#define RINGVM_TRANSLATOR_RUN_H
+
+#include <signal.h>
+
+#include "translator/tcache.h"
+
+/* Why tr_run returned. */
+enum tr_stop {
+	TR_CALLOUT, /* sensitive instruction at g.eip: row in *row, length in *len */
+	TR_FAULT,   /* guest fault before the instruction at g.eip: see fault */
+	TR_PENDING, /* ts->pending was set; g.eip is where to continue */
+};
+
+struct tr_fault {
+	int sig;       /* SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
+	int code;      /* si_code for the guest */
+	uint32_t addr; /* guest fault address (SIGSEGV/SIGBUS) or eip */
+};
+
+struct tr_exit {
+	enum tr_stop stop;
+	int row;      /* TR_CALLOUT: sensitive.def row, or -1 untranslatable */
+	unsigned len; /* TR_CALLOUT: instruction length */
+	struct tr_fault fault;
+};
+
+/* Installs the fault handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP)
+ * for this process.  0 or -errno. */
+int tr_signals_install(void);
+
+/* Runs the guest in TS->g from g.eip until something the monitor must
+ * handle.  The calling thread's GS base must be TS->window. */
+void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out);
+
+/* Points this thread's GS base at the window (wrgsbase or arch_prctl). */
+int tr_set_window(struct tstate *ts, void *window);
+
+#endif

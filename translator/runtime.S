@@ -1,0 +1,151 @@
+/*
+ * runtime.S — the seams between C and translated code.
+ *
+ * Owns: tr_enter (C -> translated code: load the guest state from struct
+ * tstate into host registers), tr_exit (translated code -> C: store it
+ * back), and the two shared routines translated code jumps to for indirect
+ * branches: tr_lookup (jump table) and tr_ret (return-address stack, then
+ * the jump table).  None of them changes the host flags while guest flags
+ * are live: comparisons are done with lea/not and jrcxz.
+ *
+ * Register convention inside translated code:
+ *   eax ecx edx ebx ebp esi edi  guest registers of the same name
+ *   r12d                         guest esp
+ *   r15                          struct tstate *
+ *   r8-r11, r13, r14             scratch, dead between guest instructions
+ *   gs base                      the guest window (host address of guest 0)
+ *   RFLAGS                       guest arithmetic flags and DF
+ *   x87/SSE                      guest state
+ */
+#include "translator/tstate_asm.h"
+
+	.intel_syntax noprefix
+	.text
+
+/* uint32_t tr_enter(struct tstate *ts, const void *pc) */
+	.globl tr_enter
+	.type tr_enter, @function
+tr_enter:
+	push rbx
+	push rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	sub rsp, 8
+	mov [rdi + TS_HOST_RSP], rsp
+	mov r15, rdi
+	mov r11, rsi
+	fxrstor [r15 + TS_FX]
+	mov eax, [r15 + TS_EFLAGS]
+	and eax, 0x00240cd5          /* CF PF AF ZF SF DF OF AC ID; never TF */
+	or eax, 0x202
+	push rax
+	popfq
+	mov eax, [r15 + TS_REGS + 0]
+	mov ecx, [r15 + TS_REGS + 4]
+	mov edx, [r15 + TS_REGS + 8]
+	mov ebx, [r15 + TS_REGS + 12]
+	mov r12d, [r15 + TS_REGS + 16]
+	mov ebp, [r15 + TS_REGS + 20]
+	mov esi, [r15 + TS_REGS + 24]
+	mov edi, [r15 + TS_REGS + 28]
+	mov dword ptr [r15 + TS_EXIT_REASON], 0
+	jmp r11
+	.size tr_enter, . - tr_enter
+
+/* Translated code jumps here with exit_reason/exit_eip(/exit_link) set. */
+	.globl tr_exit
+	.type tr_exit, @function
+tr_exit:
+	pushfq
+	pop r11
+	mov [r15 + TS_EFLAGS], r11d
+	push 0x202                    /* C wants DF=0 and AC=0 */
+	popfq
+	mov [r15 + TS_REGS + 0], eax
+	mov [r15 + TS_REGS + 4], ecx
+	mov [r15 + TS_REGS + 8], edx
+	mov [r15 + TS_REGS + 12], ebx
+	mov [r15 + TS_REGS + 16], r12d
+	mov [r15 + TS_REGS + 20], ebp
+	mov [r15 + TS_REGS + 24], esi
+	mov [r15 + TS_REGS + 28], edi
+	fxsave [r15 + TS_FX]
+	fninit
+	ldmxcsr [rip + mxcsr_default]
+	mov eax, [r15 + TS_EXIT_REASON]
+	mov rsp, [r15 + TS_HOST_RSP]
+	add rsp, 8
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
+	ret
+	.size tr_exit, . - tr_exit
+
+/* Indirect branch to guest r11d: jump table hit -> translated code. */
+	.globl tr_lookup
+	.type tr_lookup, @function
+tr_lookup:
+	mov [r15 + TS_SPILL], rcx
+	mov ecx, [r15 + TS_PENDING]
+	jrcxz 1f
+	mov rcx, [r15 + TS_SPILL]
+	mov dword ptr [r15 + TS_EXIT_REASON], EXIT_PENDING
+	mov [r15 + TS_EXIT_EIP], r11d
+	jmp tr_exit
+1:	movzx r10d, r11w
+	lea r10, [r10 + r10]
+	mov r9, [r15 + TS_JTBL]
+	mov ecx, [r9 + r10 * 8]
+	mov r13d, r11d
+	not r13d
+	lea ecx, [rcx + r13 + 1]      /* entry.guest - target, 32-bit */
+	jrcxz 2f
+	mov rcx, [r15 + TS_SPILL]
+	.globl tr_lookup_miss
+tr_lookup_miss:
+	mov dword ptr [r15 + TS_EXIT_REASON], EXIT_LOOKUP
+	mov [r15 + TS_EXIT_EIP], r11d
+	jmp tr_exit
+2:	mov rcx, [r15 + TS_SPILL]
+	jmp [r9 + r10 * 8 + 8]
+	.size tr_lookup, . - tr_lookup
+
+/* Guest ret to r11d (already popped): predicted by the return-address
+ * stack, else the jump table. */
+	.globl tr_ret
+	.type tr_ret, @function
+tr_ret:
+	mov [r15 + TS_SPILL], rcx
+	mov r10d, [r15 + TS_RAS_TOP]
+	lea r9, [r10 + r10]
+	lea r10d, [r10 - 1]
+	movzx r10d, r10b
+	mov [r15 + TS_RAS_TOP], r10d
+	mov ecx, [r15 + r9 * 8 + TS_RAS]
+	mov r13d, r11d
+	not r13d
+	lea ecx, [rcx + r13 + 1]
+	jrcxz 1f
+	mov rcx, [r15 + TS_SPILL]
+	jmp tr_lookup
+1:	mov ecx, [r15 + TS_PENDING]
+	jrcxz 2f
+	mov rcx, [r15 + TS_SPILL]
+	mov dword ptr [r15 + TS_EXIT_REASON], EXIT_PENDING
+	mov [r15 + TS_EXIT_EIP], r11d
+	jmp tr_exit
+2:	mov rcx, [r15 + TS_SPILL]
+	jmp [r15 + r9 * 8 + TS_RAS + 8]
+	.size tr_ret, . - tr_ret
+
+	.section .rodata
+	.align 4
+mxcsr_default:
+	.long 0x1f80
+
+	.section .note.GNU-stack, "", @progbits

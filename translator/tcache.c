@@ -1,0 +1,370 @@
+/*
+ * tcache.c — the translation cache (see tcache.h): code buffer, lookup by
+ * guest and host address, chaining and unchaining, page invalidation,
+ * flushes.
+ */
+#include "translator/tcache_int.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#define META_SIZE (64u << 20)
+#define SINGLE_SIZE 4096u
+
+static bool near_runtime(const uint8_t *p, size_t size)
+{
+	intptr_t anchor = (intptr_t)tr_exit;
+	intptr_t lo = (intptr_t)p - anchor, hi = (intptr_t)(p + size) - anchor;
+	return lo > -0x7ff00000 && hi < 0x7ff00000 && lo < 0x7ff00000 && hi > -0x7ff00000;
+}
+
+/* An RWX buffer within rel32 reach of runtime.S. */
+static uint8_t *map_code(size_t size)
+{
+	uintptr_t anchor = (uintptr_t)tr_exit & ~(uintptr_t)0xffff;
+	for (uintptr_t step = 1; step < 24; step++) {
+		for (int dir = -1; dir <= 1; dir += 2) {
+			uintptr_t hint = anchor + (uintptr_t)((intptr_t)dir * (intptr_t)(step << 26));
+			void *p = mmap((void *)hint, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (p == MAP_FAILED)
+				continue;
+			if (near_runtime(p, size))
+				return p;
+			munmap(p, size);
+		}
+	}
+	return NULL;
+}
+
+struct tcache *tcache_create(size_t code_size, const struct tcache_env *env, char *err,
+			     size_t errlen)
+{
+	struct tcache *tc = calloc(1, sizeof(*tc));
+	if (!tc)
+		goto nomem;
+	tc->env = *env;
+	tc->code = map_code(code_size + SINGLE_SIZE);
+	if (!tc->code) {
+		snprintf(err, errlen, "cannot map a %zu MiB code buffer near the runtime",
+			 code_size >> 20);
+		free(tc);
+		return NULL;
+	}
+	tc->single = tc->code + code_size;
+	tc->code_end = tc->code + code_size;
+	tc->meta = mmap(NULL, META_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	tc->page_head = mmap(NULL, TC_PAGES * sizeof(*tc->page_head), PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	tc->byhost_cap = 1u << 16;
+	tc->byhost = malloc(tc->byhost_cap * sizeof(*tc->byhost));
+	if (tc->meta == MAP_FAILED || tc->page_head == MAP_FAILED || !tc->byhost) {
+		tcache_destroy(tc);
+		goto nomem;
+	}
+	tc->meta_end = tc->meta + META_SIZE;
+	tc->code_ptr = tc->code;
+	tc->meta_ptr = tc->meta;
+	return tc;
+nomem:
+	snprintf(err, errlen, "out of memory for the translation cache");
+	return NULL;
+}
+
+void tcache_destroy(struct tcache *tc)
+{
+	if (!tc)
+		return;
+	if (tc->code)
+		munmap(tc->code, (size_t)(tc->code_end - tc->code) + SINGLE_SIZE);
+	if (tc->meta && tc->meta != MAP_FAILED)
+		munmap(tc->meta, META_SIZE);
+	if (tc->page_head && tc->page_head != MAP_FAILED)
+		munmap(tc->page_head, TC_PAGES * sizeof(*tc->page_head));
+	free(tc->byhost);
+	free(tc);
+}
+
+void *tc_meta_alloc(struct tcache *tc, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	if ((size_t)(tc->meta_end - tc->meta_ptr) < size)
+		return NULL;
+	void *p = tc->meta_ptr;
+	tc->meta_ptr += size;
+	return p;
+}
+
+static void clear_entry(struct tentry *e)
+{
+	e->guest = 0;
+	e->host = (uint64_t)(uintptr_t)tr_lookup_miss;
+}
+
+static void clear_ras(struct tstate *ts)
+{
+	for (unsigned i = 0; i < TS_RAS_SIZE; i++)
+		clear_entry(&ts->ras[i]);
+}
+
+int tcache_attach(struct tcache *tc, struct tstate *ts)
+{
+	ts->jtbl = mmap(NULL, JTBL_SIZE * sizeof(struct tentry), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ts->jtbl == MAP_FAILED) {
+		ts->jtbl = NULL;
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < JTBL_SIZE; i++)
+		clear_entry(&ts->jtbl[i]);
+	clear_ras(ts);
+	tc->ts = ts;
+	return 0;
+}
+
+void tcache_detach(struct tcache *tc, struct tstate *ts)
+{
+	if (ts->jtbl)
+		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
+	ts->jtbl = NULL;
+	if (tc->ts == ts)
+		tc->ts = NULL;
+}
+
+void tc_flush(struct tcache *tc)
+{
+	tc->code_ptr = tc->code;
+	tc->meta_ptr = tc->meta;
+	tc->nbyhost = 0;
+	memset(tc->hash, 0, sizeof(tc->hash));
+	madvise(tc->page_head, TC_PAGES * sizeof(*tc->page_head), MADV_DONTNEED);
+	if (tc->ts) {
+		for (unsigned i = 0; i < JTBL_SIZE; i++)
+			clear_entry(&tc->ts->jtbl[i]);
+		clear_ras(tc->ts);
+	}
+	tc->st.flushes++;
+}
+
+static struct tblock *find(struct tcache *tc, uint32_t eip)
+{
+	for (struct tblock *b = tc->hash[eip & (TC_HASH - 1)]; b; b = b->hash_next)
+		if (b->eip == eip)
+			return b;
+	return NULL;
+}
+
+static int add_byhost(struct tcache *tc, struct tblock *b)
+{
+	if (tc->nbyhost == tc->byhost_cap) {
+		struct tblock **v = realloc(tc->byhost, 2 * tc->byhost_cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		tc->byhost = v;
+		tc->byhost_cap *= 2;
+	}
+	tc->byhost[tc->nbyhost++] = b;
+	return 0;
+}
+
+static void insert(struct tcache *tc, struct tblock *b)
+{
+	struct tblock **h = &tc->hash[b->eip & (TC_HASH - 1)];
+	b->hash_next = *h;
+	*h = b;
+	b->cached = true;
+	for (unsigned i = 0; i < b->npages; i++) {
+		struct tblock **ph = &tc->page_head[b->pages[i]];
+		b->page_next[i] = *ph;
+		*ph = b;
+		tc->env.code_page(tc->env.ctx, b->pages[i] << 12);
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static struct tblock *translate(struct tcache *tc, uint32_t eip, bool single, int *sig)
+{
+	uint64_t t0 = now_ns();
+	struct tblock *b = xlate_block(tc, eip, single, sig);
+	if (!b && *sig == 0) { /* out of room: start over */
+		tc_flush(tc);
+		b = xlate_block(tc, eip, single, sig);
+	}
+	tc->st.translate_ns += now_ns() - t0;
+	return b;
+}
+
+const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *sig)
+{
+	struct tblock *b = find(tc, eip);
+	tc->st.lookups_c++;
+	if (!b) {
+		b = translate(tc, eip, false, sig);
+		if (!b)
+			return NULL;
+		if (add_byhost(tc, b) < 0) {
+			tc_flush(tc);
+			return tcache_get(tc, ts, eip, sig);
+		}
+		insert(tc, b);
+	}
+	struct tentry *e = &ts->jtbl[eip & (JTBL_SIZE - 1)];
+	e->guest = eip;
+	e->host = (uint64_t)(uintptr_t)b->host;
+	return b->host;
+}
+
+const void *tcache_single(struct tcache *tc, uint32_t eip, int *sig)
+{
+	struct tblock *b = translate(tc, eip, true, sig);
+	tc->single_blk = b;
+	return b ? b->host : NULL;
+}
+
+void tcache_chain(struct tcache *tc, struct tstate *ts, const void *target_host)
+{
+	struct tlink *l = (struct tlink *)(uintptr_t)ts->exit_link;
+	if (!l || l->from->dead || !l->from->cached)
+		return;
+	struct tblock *to = find(tc, l->target);
+	if (!to || to->host != target_host)
+		return;
+	if (l->to) { /* unchained by tcache_kick: relink */
+		if (l->to == to)
+			emit_patch_rel32(l->rel, to->host);
+		return;
+	}
+	l->to = to;
+	l->next_in = to->in;
+	to->in = l;
+	emit_patch_rel32(l->rel, to->host);
+	tc->st.chains++;
+}
+
+static void unchain_in(struct tcache *tc, struct tblock *b)
+{
+	for (struct tlink *l = b->in; l; l = l->next_in) {
+		emit_patch_rel32(l->rel, l->stub);
+		l->to = NULL;
+		tc->st.unchains++;
+	}
+	b->in = NULL;
+}
+
+static void unlink_hash(struct tcache *tc, struct tblock *b)
+{
+	for (struct tblock **p = &tc->hash[b->eip & (TC_HASH - 1)]; *p; p = &(*p)->hash_next)
+		if (*p == b) {
+			*p = b->hash_next;
+			return;
+		}
+}
+
+static void unlink_page(struct tcache *tc, struct tblock *b, unsigned i)
+{
+	struct tblock **p = &tc->page_head[b->pages[i]];
+	while (*p) {
+		struct tblock *x = *p;
+		unsigned k = x->pages[0] == b->pages[i] ? 0 : 1;
+		if (x == b) {
+			*p = x->page_next[k];
+			return;
+		}
+		p = &x->page_next[k];
+	}
+}
+
+static void kill_block(struct tcache *tc, struct tblock *b)
+{
+	b->dead = true;
+	unchain_in(tc, b);
+	unlink_hash(tc, b);
+	for (unsigned i = 0; i < b->npages; i++)
+		unlink_page(tc, b, i);
+	if (tc->ts) {
+		struct tentry *e = &tc->ts->jtbl[b->eip & (JTBL_SIZE - 1)];
+		if (e->host == (uint64_t)(uintptr_t)b->host)
+			clear_entry(e);
+	}
+	tc->st.invalidated_blocks++;
+}
+
+void tcache_invalidate(struct tcache *tc, uint32_t addr, uint32_t len)
+{
+	uint64_t first = addr >> 12, last = ((uint64_t)addr + (len ? len : 1) - 1) >> 12;
+	bool any = false;
+
+	for (uint64_t pg = first; pg <= last && pg < TC_PAGES; pg++) {
+		while (tc->page_head[pg]) {
+			kill_block(tc, tc->page_head[pg]);
+			any = true;
+		}
+	}
+	if (any) {
+		tc->st.invalidations++;
+		if (tc->ts)
+			clear_ras(tc->ts);
+	}
+}
+
+static struct tblock *block_at(struct tcache *tc, uintptr_t pc)
+{
+	size_t lo = 0, hi = tc->nbyhost;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if ((uintptr_t)tc->byhost[mid]->host <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	struct tblock *b = tc->byhost[lo - 1];
+	return pc < (uintptr_t)b->host + b->host_len ? b : NULL;
+}
+
+bool tcache_pc_to_guest(struct tcache *tc, uintptr_t pc, uint32_t *eip, enum xfix *fix)
+{
+	struct tblock *b = block_at(tc, pc);
+	struct tblock *s = tc->single_blk;
+	if (!b && s && pc >= (uintptr_t)s->host && pc < (uintptr_t)s->host + s->host_len)
+		b = s;
+	if (!b || !b->nmap)
+		return false;
+	uint32_t off = (uint32_t)(pc - (uintptr_t)b->host);
+	unsigned i = 0;
+	while (i + 1 < b->nmap && b->map[i + 1].host_off <= off)
+		i++;
+	*eip = b->map[i].eip;
+	*fix = (enum xfix)b->map[i].fix;
+	return true;
+}
+
+void tcache_kick(struct tcache *tc, struct tstate *ts, uintptr_t pc)
+{
+	ts->pending = 1;
+	if (pc < (uintptr_t)tc->code || pc >= (uintptr_t)tc->code_end)
+		return;
+	struct tblock *b = block_at(tc, pc);
+	if (!b)
+		return;
+	for (unsigned i = 0; i < b->nlinks; i++)
+		emit_patch_rel32(b->links[i].rel, b->links[i].stub);
+}
+
+const struct tcache_stats *tcache_stats(const struct tcache *tc)
+{
+	return &tc->st;
+}

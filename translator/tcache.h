@@ -1,0 +1,102 @@
+/*
+ * tcache.h — the translation cache.
+ *
+ * Owns: the host code buffer (one RWX mapping near the ringvm binary so that
+ * rel32 jumps reach runtime.S), translated blocks found by guest address
+ * (hash) and by host address (allocation order), direct-branch chaining with
+ * back-links so chains can be undone, the per-page lists that invalidation
+ * of a written or unmapped code page walks, the precise-state side tables
+ * (host offset -> guest instruction), and whole-cache flushes.
+ *
+ * The translator (xlate.c) fills blocks; the monitor's run loop asks
+ * tcache_lookup/tcache_translate and tcache_chain; memory/ tells it through
+ * tcache_invalidate which guest pages changed.
+ */
+#ifndef RINGVM_TRANSLATOR_TCACHE_H
+#define RINGVM_TRANSLATOR_TCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "translator/tstate.h"
+
+struct tcache;
+struct tblock;
+
+/* Fixups the fault handler applies to host registers before reading the
+ * guest state at a fault inside a guest instruction's host code. */
+enum xfix {
+	XF_NONE = 0,
+	XF_TRUNC_SI_DI = 1, /* rsi/rdi were biased by the window: keep low 32 bits */
+};
+
+/* One side-table entry: the guest instruction whose host code starts at
+ * host_off (relative to the block's host start). */
+struct pcmap {
+	uint32_t host_off;
+	uint32_t eip;
+	uint8_t fix;
+};
+
+/* How the translator reaches guest code and marks code pages; supplied by
+ * the monitor (user mode: memory/uspace; system mode: the shadow MMU). */
+struct tcache_env {
+	/* Host pointer to guest code at EIP and the number of bytes that may be
+	 * read from it (to the end of the executable run), or NULL if EIP is
+	 * not executable. */
+	const uint8_t *(*fetch)(void *ctx, uint32_t eip, uint32_t *avail);
+	/* The page holding ADDR now has translations: write-protect it. */
+	void (*code_page)(void *ctx, uint32_t addr);
+	/* A guest write to ADDR faulted: true if ADDR is on a write-protected
+	 * code page (now writable again, its translations dropped).  Called
+	 * from a signal handler, only while translated code runs. */
+	bool (*write_fault)(void *ctx, uint32_t addr);
+	/* Is guest ADDR mapped at all (SEGV_ACCERR vs SEGV_MAPERR)? */
+	bool (*mapped)(void *ctx, uint32_t addr);
+	void *ctx;
+};
+
+/* Counters for --stats (one place: monitor prints them). */
+struct tcache_stats {
+	uint64_t blocks, guest_bytes, host_bytes, guest_insns;
+	uint64_t chains, unchains, lookups_c, flushes, invalidations, invalidated_blocks;
+	uint64_t translate_ns;
+	uint64_t untranslatable;
+};
+
+struct tcache *tcache_create(size_t code_size, const struct tcache_env *env, char *err,
+			     size_t errlen);
+void tcache_destroy(struct tcache *tc);
+
+/* Prepares a thread's tstate (jump table, return stack) for this cache. */
+int tcache_attach(struct tcache *tc, struct tstate *ts);
+void tcache_detach(struct tcache *tc, struct tstate *ts);
+
+/* Host code for guest EIP, translating if needed; also fills the jump
+ * table of TS for EIP.  NULL with *SIG set when EIP cannot be translated:
+ * SIGSEGV (not executable) or SIGILL (no valid instruction there). */
+const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *sig);
+
+/* A one-instruction block for EIP that is not cached and does not
+ * write-protect its page (used to let a self-modifying store complete);
+ * valid until the next tcache call. */
+const void *tcache_single(struct tcache *tc, uint32_t eip, int *sig);
+
+/* After EXIT_CHAIN: patch the exit that was taken (ts->exit_link) to jump
+ * straight to TARGET's code. */
+void tcache_chain(struct tcache *tc, struct tstate *ts, const void *target_host);
+
+/* Guest range [addr, addr+len) changed: drop every translation made from it. */
+void tcache_invalidate(struct tcache *tc, uint32_t addr, uint32_t len);
+
+/* A host pc inside translated code: the guest eip of the instruction being
+ * executed and its fixup; false if PC is not in a block. */
+bool tcache_pc_to_guest(struct tcache *tc, uintptr_t pc, uint32_t *eip, enum xfix *fix);
+
+/* Asynchronous event: make the thread leave translated code soon (unchains
+ * the block holding PC, if any, and sets ts->pending).  Signal-safe. */
+void tcache_kick(struct tcache *tc, struct tstate *ts, uintptr_t pc);
+
+const struct tcache_stats *tcache_stats(const struct tcache *tc);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * tcache_int.h — translation-cache internals shared by tcache.c and the
+ * block translator (xlate*.c).  Not for the monitor.
+ */
+#ifndef RINGVM_TRANSLATOR_TCACHE_INT_H
+#define RINGVM_TRANSLATOR_TCACHE_INT_H
+
+#include "translator/emit.h"
+#include "translator/tcache.h"
+
+/* A direct-branch exit: the rel32 in the block body, its exit stub, and,
+ * once chained, the block it jumps to. */
+struct tlink {
+	uint8_t *rel;         /* rel32 field of the jmp/jcc in the body */
+	uint8_t *stub;        /* exit stub it points to when not chained */
+	uint32_t target;      /* guest eip */
+	struct tblock *from, *to;
+	struct tlink *next_in; /* in to->in list */
+};
+
+struct tblock {
+	uint32_t eip, guest_len;
+	uint8_t *host;
+	uint32_t host_len;
+	uint32_t pages[2];
+	uint8_t npages;
+	bool dead, cached;
+	struct tblock *hash_next;
+	struct tblock *page_next[2];
+	struct tlink *in; /* chained links that jump here */
+	struct tlink *links;
+	uint16_t nlinks;
+	uint16_t nmap;
+	struct pcmap *map;
+};
+
+#define TC_HASH 65536u
+#define TC_PAGES (1u << 20)
+
+struct tcache {
+	struct tcache_env env;
+	uint8_t *code, *code_end, *code_ptr;
+	uint8_t *meta, *meta_end, *meta_ptr; /* blocks, links, side tables */
+	struct tblock **byhost;              /* blocks in allocation order */
+	size_t nbyhost, byhost_cap;
+	struct tblock *hash[TC_HASH];
+	struct tblock **page_head; /* TC_PAGES entries, sparse mapping */
+	struct tstate *ts;         /* the one attached thread (threads: later) */
+	struct tcache_stats st;
+	uint8_t *single;           /* scratch area for tcache_single */
+	struct tblock *single_blk; /* the last one-instruction block */
+};
+
+void *tc_meta_alloc(struct tcache *tc, size_t size);
+void tc_flush(struct tcache *tc);
+
+/* Translates the block at EIP into TC's code buffer.  SINGLE: one
+ * instruction, uncached.  Returns the block or NULL with *sig set; on a full
+ * buffer returns NULL with *sig = 0 (caller flushes and retries). */
+struct tblock *xlate_block(struct tcache *tc, uint32_t eip, bool single, int *sig);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * tstate.h — per-thread state of translated code.
+ *
+ * Owns: the layout translated code addresses through %r15: the guest CPU
+ * (struct gcpu, first), how the last run ended (exit reason, guest eip,
+ * patch site), the return-address stack that predicts guest `ret`, the
+ * jump table that resolves indirect branches inline, spill slots, and the
+ * pending flag that asynchronous events set to make translated code leave
+ * at the next indirect branch.  Offsets are fixed in tstate_asm.h.
+ */
+#ifndef RINGVM_TRANSLATOR_TSTATE_H
+#define RINGVM_TRANSLATOR_TSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "translator/gcpu.h"
+#include "translator/tstate_asm.h"
+
+struct tentry {
+	uint32_t guest;
+	uint32_t pad;
+	uint64_t host;
+};
+
+#define JTBL_SIZE 65536u
+
+struct tstate {
+	struct gcpu g;
+	uint64_t host_rsp;
+	uint64_t window; /* host address of guest address 0 (the GS base) */
+	uint32_t exit_reason;
+	uint32_t exit_eip;
+	uint64_t exit_link;
+	uint64_t spill[4];
+	volatile uint32_t pending;
+	uint32_t ras_top;
+	struct tentry *jtbl; /* JTBL_SIZE entries, indexed by guest eip & 0xffff */
+	struct tentry ras[TS_RAS_SIZE];
+	uint32_t exit_arg; /* EXIT_CALLOUT: sensitive.def row */
+	uint32_t in_guest; /* nonzero while translated code runs */
+};
+
+#define TS_CHECK(field, off) _Static_assert(offsetof(struct tstate, field) == (off), #field)
+TS_CHECK(g.regs, TS_REGS);
+TS_CHECK(g.regs[GR_ESP], TS_ESP);
+TS_CHECK(g.eip, TS_EIP);
+TS_CHECK(g.eflags, TS_EFLAGS);
+TS_CHECK(g.seg_base, TS_SEG_BASE);
+TS_CHECK(g.seg, TS_SEG);
+TS_CHECK(g.fx, TS_FX);
+TS_CHECK(host_rsp, TS_HOST_RSP);
+TS_CHECK(window, TS_WINDOW);
+TS_CHECK(exit_reason, TS_EXIT_REASON);
+TS_CHECK(exit_eip, TS_EXIT_EIP);
+TS_CHECK(exit_link, TS_EXIT_LINK);
+TS_CHECK(spill, TS_SPILL);
+TS_CHECK(pending, TS_PENDING);
+TS_CHECK(ras_top, TS_RAS_TOP);
+TS_CHECK(jtbl, TS_JTBL);
+TS_CHECK(ras, TS_RAS);
+#undef TS_CHECK
+
+/* Runs translated code at host address PC with the guest state in TS until
+ * it exits; returns TS->exit_reason.  (runtime.S) */
+uint32_t tr_enter(struct tstate *ts, const void *pc);
+
+/* Shared routines translated code jumps to (runtime.S). */
+extern const char tr_exit[], tr_lookup[], tr_lookup_miss[], tr_ret[];
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * xlate.c — block translation: decode guest instructions from one eip until
+ * a branch, a sensitive instruction that leaves the block, a page end or
+ * XLATE_MAX_INSNS; emit host code for each; then the exit stubs; then record
+ * the block with its side table and links.
+ *
+ * What each instruction becomes is decided in this order: the sensitive
+ * table (xlate_sens.c), control flow and stack operations (xlate_flow.c),
+ * memory operands (xlate_mem.c), else the bytes are copied unchanged (their
+ * 32-bit and 64-bit meanings agree once memory and esp are rewritten).
+ */
+#include "translator/xlate_int.h"
+
+#include <stddef.h>
+#include <signal.h>
+#include <string.h>
+
+void x_add_exit(struct xctx *x, uint8_t *rel, enum xexit_kind k, uint32_t eip, uint32_t arg)
+{
+	if (!rel || x->nexits == XLATE_MAX_EXITS) {
+		x->e.overflow = true;
+		return;
+	}
+	x->exits[x->nexits++] = (struct xexit){rel, k, eip, arg};
+}
+
+/* jmp to an exit stub of kind K (stub emitted after the body). */
+void x_exit_jmp(struct xctx *x, enum xexit_kind k, uint32_t eip, uint32_t arg)
+{
+	x_add_exit(x, emit_jmp(&x->e, x->e.p), k, eip, arg);
+}
+
+void x_exit_jcc(struct xctx *x, unsigned cc, uint32_t eip)
+{
+	x_add_exit(x, emit_jcc(&x->e, cc, x->e.p), XE_CHAIN, eip, 0);
+}
+
+/* The monitor carries out the instruction (row ROW of sensitive.def, or
+ * 0xff: untranslatable) and continues after it. */
+void x_callout(struct xctx *x, int row)
+{
+	x_exit_jmp(x, XE_CALLOUT, x->eip, (uint32_t)(row & 0xff) | (uint32_t)x->in.length << 8);
+	x->end = true;
+}
+
+void x_untranslatable(struct xctx *x)
+{
+	x->tc->st.untranslatable++;
+	x_callout(x, 0xff);
+}
+
+void x_copy(struct xctx *x)
+{
+	emit_bytes(&x->e, x->code, x->in.length);
+}
+
+static bool uses_esp(const struct xctx *x)
+{
+	for (unsigned i = 0; i < x->in.operand_count_visible; i++) {
+		const ZydisDecodedOperand *o = &x->ops[i];
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+		    (o->reg.value == ZYDIS_REGISTER_ESP || o->reg.value == ZYDIS_REGISTER_SP))
+			return true;
+		if (o->type == ZYDIS_OPERAND_TYPE_MEMORY)
+			return true;
+	}
+	return false;
+}
+
+static void translate_insn(struct xctx *x)
+{
+	int row = sens_classify(&x->in, x->ops);
+
+	if (row >= 0) {
+		x_sensitive(x, row);
+		return;
+	}
+	if (x_flow(x) || x_mem_special(x))
+		return;
+	if (x->in.mnemonic == ZYDIS_MNEMONIC_NOP)
+		return;
+	if (x_has_hidden_mem(x)) {
+		x_untranslatable(x);
+		return;
+	}
+	if (uses_esp(x)) {
+		if (x_reencode(x) < 0)
+			x_untranslatable(x);
+		return;
+	}
+	x_copy(x);
+}
+
+static void emit_stub(struct xctx *x, struct xexit *xe, struct tlink *link)
+{
+	struct emit *e = &x->e;
+	uint8_t *stub = e->p;
+
+	switch (xe->kind) {
+	case XE_CHAIN:
+		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_CHAIN);
+		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
+		emit_u8(e, 0x49); /* mov r11, imm64 */
+		emit_u8(e, 0xbb);
+		uint64_t l = (uint64_t)(uintptr_t)link;
+		emit_bytes(e, &l, 8);
+		emit_store_ts_reg64(e, TS_EXIT_LINK, H_R11);
+		link->rel = xe->rel;
+		link->stub = stub;
+		link->target = xe->eip;
+		break;
+	case XE_CALLOUT:
+		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_CALLOUT);
+		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
+		emit_store_ts_imm(e, (int32_t)offsetof(struct tstate, exit_arg), xe->arg);
+		break;
+	case XE_STEP:
+		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_STEP);
+		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
+		break;
+	}
+	emit_jmp(e, tr_exit);
+	if (!e->overflow)
+		emit_patch_rel32(xe->rel, stub);
+}
+
+/* Decodes the instruction at x->eip; false if there is none (not
+ * executable or invalid), with *sig saying which. */
+static bool decode(struct xctx *x, int *sig)
+{
+	uint32_t avail;
+	const uint8_t *p = x->tc->env.fetch(x->tc->env.ctx, x->eip, &avail);
+
+	if (!p) {
+		*sig = SIGSEGV;
+		return false;
+	}
+	ZyanStatus st = ZydisDecoderDecodeFull(&x->dec, p, avail, &x->in, x->ops);
+	if (!ZYAN_SUCCESS(st)) {
+		/* an instruction cut by the end of executable memory faults on
+		 * fetch; garbage raises #UD */
+		*sig = (avail < ZYDIS_MAX_INSTRUCTION_LENGTH &&
+			st == ZYDIS_STATUS_NO_MORE_DATA) ? SIGSEGV : SIGILL;
+		return false;
+	}
+	x->code = p;
+	x->next = x->eip + x->in.length;
+	return true;
+}
+
+static void add_page(struct tblock *b, uint32_t addr)
+{
+	uint32_t pg = addr >> 12;
+	for (unsigned i = 0; i < b->npages; i++)
+		if (b->pages[i] == pg)
+			return;
+	if (b->npages < 2)
+		b->pages[b->npages++] = pg;
+}
+
+static struct tblock *finish(struct xctx *x, struct tblock *b)
+{
+	unsigned nchain = 0;
+	for (unsigned i = 0; i < x->nexits; i++)
+		nchain += x->exits[i].kind == XE_CHAIN;
+	b->links = nchain ? tc_meta_alloc(x->tc, nchain * sizeof(*b->links)) : NULL;
+	b->map = tc_meta_alloc(x->tc, x->nmap * sizeof(*b->map));
+	if ((nchain && !b->links) || !b->map)
+		return NULL;
+	memset(b->links, 0, nchain * sizeof(*b->links));
+	for (unsigned i = 0, k = 0; i < x->nexits; i++) {
+		struct tlink *l = x->exits[i].kind == XE_CHAIN ? &b->links[k++] : NULL;
+		if (l)
+			l->from = b;
+		emit_stub(x, &x->exits[i], l);
+	}
+	if (x->e.overflow)
+		return NULL;
+	b->nlinks = (uint16_t)nchain;
+	memcpy(b->map, x->map, x->nmap * sizeof(*b->map));
+	b->nmap = (uint16_t)x->nmap;
+	b->host_len = (uint32_t)(x->e.p - b->host);
+	x->tc->code_ptr = x->e.p;
+	return b;
+}
+
+struct tblock *xlate_block(struct tcache *tc, uint32_t eip, bool single, int *sig)
+{
+	struct xctx xs, *x = &xs;
+	struct tblock *b = tc_meta_alloc(tc, sizeof(*b));
+
+	*sig = 0;
+	if (!b)
+		return NULL;
+	memset(x, 0, sizeof(*x));
+	memset(b, 0, sizeof(*b));
+	x->tc = tc;
+	x->single = single;
+	x->e.start = x->e.p = single ? tc->single : tc->code_ptr;
+	x->e.limit = single ? tc->single + 4096 : tc->code_end;
+	sens_decoder_init(&x->dec);
+	b->eip = x->eip = eip;
+	b->host = x->e.p;
+
+	for (unsigned n = 0; !x->end; n++) {
+		if (n == (single ? 1u : XLATE_MAX_INSNS) ||
+		    (n && (x->eip >> 12) != (eip >> 12) && !single)) {
+			x_exit_jmp(x, single ? XE_STEP : XE_CHAIN, x->eip, 0);
+			break;
+		}
+		int dsig;
+		if (!decode(x, &dsig)) {
+			if (!n) {
+				*sig = dsig;
+				return NULL;
+			}
+			x_exit_jmp(x, XE_CHAIN, x->eip, 0); /* let it fault as a block start */
+			break;
+		}
+		add_page(b, x->eip);
+		add_page(b, x->next - 1);
+		x->map[x->nmap++] = (struct pcmap){(uint32_t)(x->e.p - b->host), x->eip, 0};
+		x->fix = XF_NONE;
+		translate_insn(x);
+		x->map[x->nmap - 1].fix = x->fix;
+		tc->st.guest_insns++;
+		b->guest_len = x->next - eip;
+		x->eip = x->next;
+	}
+	b = finish(x, b);
+	if (b && !single) {
+		tc->st.blocks++;
+		tc->st.guest_bytes += b->guest_len;
+		tc->st.host_bytes += b->host_len;
+	}
+	return b;
+}

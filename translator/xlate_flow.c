@@ -1,0 +1,281 @@
+/*
+ * xlate_flow.c — control flow and the stack.
+ *
+ * Owns: how branches end blocks (direct ones through chainable exits,
+ * indirect ones through tr_lookup, returns through tr_ret and the
+ * return-address stack), calls (push the guest return address, push a
+ * prediction, jump), loop/jecxz without touching flags, and push, pop,
+ * enter, leave on the guest stack (guest esp is r12d; every store or load
+ * happens before esp moves, so a fault leaves esp as it was).
+ */
+#include "translator/xlate_int.h"
+
+#include <string.h>
+
+#define R12D ZYDIS_REGISTER_R12D
+#define R13D ZYDIS_REGISTER_R13D
+#define R11D ZYDIS_REGISTER_R11D
+
+static uint32_t rel_target(struct xctx *x)
+{
+	ZyanU64 abs = 0;
+	ZydisCalcAbsoluteAddress(&x->in, &x->ops[0], x->eip, &abs);
+	return (uint32_t)abs;
+}
+
+static void esp_add(struct xctx *x, int32_t n)
+{
+	emit_lea_disp(&x->e, H_R12, H_R12, n);
+}
+
+/* Push a return-address prediction (guest RET, host landing pad); returns
+ * the rel32 of the lea that must be pointed at the landing pad. */
+static uint8_t *ras_push(struct xctx *x, uint32_t ret)
+{
+	static const uint8_t inc[] = {0x45, 0x8d, 0x52, 0x01,  /* lea r10d, [r10+1] */
+				      0x45, 0x0f, 0xb6, 0xd2}; /* movzx r10d, r10b */
+	static const uint8_t idx[] = {0x4f, 0x8d, 0x0c, 0x12}; /* lea r9, [r10+r10] */
+	static const uint8_t st_guest[] = {0x43, 0xc7, 0x84, 0xcf}; /* mov [r15+r9*8+d], imm */
+	static const uint8_t st_host[] = {0x4f, 0x89, 0xac, 0xcf};  /* mov [r15+r9*8+d], r13 */
+	struct emit *e = &x->e;
+
+	emit_load_ts_reg(e, H_R10, TS_RAS_TOP);
+	emit_bytes(e, inc, sizeof(inc));
+	emit_store_ts_reg(e, TS_RAS_TOP, H_R10);
+	emit_bytes(e, idx, sizeof(idx));
+	emit_bytes(e, st_guest, sizeof(st_guest));
+	emit_u32(e, TS_RAS);
+	emit_u32(e, ret);
+	emit_lea_rip(e, H_R13, e->p);
+	uint8_t *rel = e->p - 4;
+	emit_bytes(e, st_host, sizeof(st_host));
+	emit_u32(e, TS_RAS + 8);
+	return e->overflow ? NULL : rel;
+}
+
+static bool call(struct xctx *x)
+{
+	bool direct = x->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+
+	if (x->in.operand_width != 32)
+		return false;
+	if (!direct && x_load_operand(x, 0, R11D) < 0)
+		return false;
+	x_gs_store_imm(x, R12D, -4, x->next, 4);
+	esp_add(x, -4);
+	uint8_t *lea_rel = ras_push(x, x->next);
+	if (direct)
+		x_exit_jmp(x, XE_CHAIN, rel_target(x), 0);
+	else
+		emit_jmp(&x->e, tr_lookup);
+	if (lea_rel)
+		emit_patch_rel32(lea_rel, x->e.p);
+	x_exit_jmp(x, XE_CHAIN, x->next, 0); /* the landing pad */
+	return true;
+}
+
+static bool ret(struct xctx *x)
+{
+	uint32_t pop = x->in.operand_count_visible ? (uint32_t)x->ops[0].imm.value.u : 0;
+
+	if (x->in.operand_width != 32)
+		return false;
+	x_gs_load(x, R11D, R12D, 0, 4);
+	esp_add(x, (int32_t)(4 + pop));
+	emit_jmp(&x->e, tr_ret);
+	return true;
+}
+
+static bool jmp(struct xctx *x)
+{
+	if (x->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+		x_exit_jmp(x, XE_CHAIN, rel_target(x), 0);
+		return true;
+	}
+	if (x->in.operand_width != 32 || x_load_operand(x, 0, R11D) < 0)
+		return false;
+	emit_jmp(&x->e, tr_lookup);
+	return true;
+}
+
+/* loop, loope, loopne, jecxz, jcxz: ecx tests without touching flags.
+ * jrcxz only reaches rel8, so it hops over a short jmp to the exits. */
+static bool loop(struct xctx *x)
+{
+	static const uint8_t dec_ecx[] = {0x8d, 0x49, 0xff};           /* lea ecx, [rcx-1] */
+	static const uint8_t jrcxz_hop[] = {0xe3, 0x02, 0xeb, 0x05}; /* jrcxz +2; jmp +5 */
+	static const uint8_t save_cx[] = {0x49, 0x89, 0xcd,          /* mov r13, rcx */
+					  0x0f, 0xb7, 0xc9};         /* movzx ecx, cx */
+	static const uint8_t restore_cx[] = {0x4c, 0x89, 0xe9};      /* mov rcx, r13 */
+	ZydisMnemonic m = x->in.mnemonic;
+	uint32_t t = rel_target(x);
+
+	if (x->in.address_width != 32 && m != ZYDIS_MNEMONIC_JCXZ)
+		return false;
+	if (m == ZYDIS_MNEMONIC_JCXZ) {
+		emit_bytes(&x->e, save_cx, sizeof(save_cx));
+		emit_bytes(&x->e, (const uint8_t[]){0xe3, 0x08}, 2);   /* jrcxz taken */
+		emit_bytes(&x->e, restore_cx, sizeof(restore_cx));
+		x_exit_jmp(x, XE_CHAIN, x->next, 0);
+		emit_bytes(&x->e, restore_cx, sizeof(restore_cx));
+		x_exit_jmp(x, XE_CHAIN, t, 0);
+		return true;
+	}
+	if (m != ZYDIS_MNEMONIC_JECXZ)
+		emit_bytes(&x->e, dec_ecx, sizeof(dec_ecx));
+	if (m == ZYDIS_MNEMONIC_JECXZ) {
+		emit_bytes(&x->e, jrcxz_hop, sizeof(jrcxz_hop));
+		x_exit_jmp(x, XE_CHAIN, t, 0);
+		x_exit_jmp(x, XE_CHAIN, x->next, 0);
+		return true;
+	}
+	emit_bytes(&x->e, jrcxz_hop, sizeof(jrcxz_hop));
+	x_exit_jmp(x, XE_CHAIN, x->next, 0); /* ecx reached 0 */
+	if (m == ZYDIS_MNEMONIC_LOOPE)
+		x_exit_jcc(x, 0x5, x->next); /* jne: stop */
+	else if (m == ZYDIS_MNEMONIC_LOOPNE)
+		x_exit_jcc(x, 0x4, x->next); /* je: stop */
+	x_exit_jmp(x, XE_CHAIN, t, 0);
+	return true;
+}
+
+static bool push(struct xctx *x)
+{
+	const ZydisDecodedOperand *o = &x->ops[0];
+	int size = x->in.operand_width / 8;
+
+	if (size != 2 && size != 4)
+		return false;
+	if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+		x_gs_store_imm(x, R12D, -size, (uint32_t)o->imm.value.s, size);
+	else if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && size == 4)
+		x_gs_store(x, R12D, -size, x_map_reg(o->reg.value), size);
+	else if (x_load_operand(x, 0, R13D) == 0)
+		x_gs_store(x, R12D, -size, R13D, size);
+	else
+		return false;
+	esp_add(x, -size);
+	return true;
+}
+
+/* pop to memory: the address is computed with esp already popped. */
+static bool pop_mem(struct xctx *x, int size)
+{
+	ZydisEncoderRequest r;
+	const ZydisDecodedOperand *o = &x->ops[0];
+
+	if (o->mem.segment == ZYDIS_REGISTER_FS || o->mem.segment == ZYDIS_REGISTER_GS)
+		return false;
+	x_gs_load(x, R13D, R12D, 0, size);
+	emit_lea_disp(&x->e, H_R14, H_R12, size);
+	memset(&r, 0, sizeof(r));
+	r.mnemonic = ZYDIS_MNEMONIC_MOV;
+	r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+	r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+	r.operand_count = 2;
+	r.operands[0].type = ZYDIS_OPERAND_TYPE_MEMORY;
+	r.operands[0].mem.base = o->mem.base == ZYDIS_REGISTER_ESP ? ZYDIS_REGISTER_R14D
+								   : o->mem.base;
+	r.operands[0].mem.index = x_map_reg(o->mem.index);
+	r.operands[0].mem.scale = o->mem.scale;
+	r.operands[0].mem.displacement = (int32_t)o->mem.disp.value;
+	r.operands[0].mem.size = (uint16_t)size;
+	r.operands[1].type = ZYDIS_OPERAND_TYPE_REGISTER;
+	r.operands[1].reg.value = size == 4 ? R13D : ZYDIS_REGISTER_R13W;
+	if (emit_request(&x->e, &r) < 0)
+		return false;
+	emit_mov_reg(&x->e, H_R12, H_R14);
+	return true;
+}
+
+static bool pop(struct xctx *x)
+{
+	const ZydisDecodedOperand *o = &x->ops[0];
+	int size = x->in.operand_width / 8;
+
+	if (size != 4)
+		return false;
+	if (o->type == ZYDIS_OPERAND_TYPE_MEMORY)
+		return pop_mem(x, size);
+	if (o->reg.value == ZYDIS_REGISTER_ESP) {
+		x_gs_load(x, R12D, R12D, 0, 4);
+		return true;
+	}
+	x_gs_load(x, o->reg.value, R12D, 0, 4);
+	esp_add(x, 4);
+	return true;
+}
+
+static bool enter(struct xctx *x)
+{
+	if (x->in.operand_width != 32 || x->ops[1].imm.value.u != 0)
+		return false;
+	x_gs_store(x, R12D, -4, ZYDIS_REGISTER_EBP, 4);
+	esp_add(x, -4);
+	emit_mov_reg(&x->e, H_RBP, H_R12);
+	esp_add(x, -(int32_t)x->ops[0].imm.value.u);
+	return true;
+}
+
+static bool leave(struct xctx *x)
+{
+	if (x->in.operand_width != 32)
+		return false;
+	x_gs_load(x, R13D, ZYDIS_REGISTER_EBP, 0, 4);
+	emit_lea_disp(&x->e, H_R12, H_RBP, 4);
+	emit_mov_reg(&x->e, H_RBP, H_R13);
+	return true;
+}
+
+static bool dispatch(struct xctx *x)
+{
+	switch (x->in.meta.category) {
+	case ZYDIS_CATEGORY_CALL:
+		return call(x);
+	case ZYDIS_CATEGORY_RET:
+		return ret(x);
+	case ZYDIS_CATEGORY_UNCOND_BR:
+		return jmp(x);
+	case ZYDIS_CATEGORY_COND_BR:
+		if (x->in.mnemonic >= ZYDIS_MNEMONIC_JB && x->in.mnemonic <= ZYDIS_MNEMONIC_JZ &&
+		    x->in.mnemonic != ZYDIS_MNEMONIC_JCXZ && x->in.mnemonic != ZYDIS_MNEMONIC_JECXZ &&
+		    x->in.mnemonic != ZYDIS_MNEMONIC_JRCXZ && x->in.mnemonic != ZYDIS_MNEMONIC_JMP) {
+			x_exit_jcc(x, x->in.opcode & 15, rel_target(x));
+			x_exit_jmp(x, XE_CHAIN, x->next, 0);
+			return true;
+		}
+		return loop(x);
+	default:
+		break;
+	}
+	switch (x->in.mnemonic) {
+	case ZYDIS_MNEMONIC_PUSH:
+		return push(x);
+	case ZYDIS_MNEMONIC_POP:
+		return pop(x);
+	case ZYDIS_MNEMONIC_ENTER:
+		return enter(x);
+	case ZYDIS_MNEMONIC_LEAVE:
+		return leave(x);
+	default:
+		return false;
+	}
+}
+
+bool x_flow(struct xctx *x)
+{
+	ZydisInstructionCategory c = x->in.meta.category;
+	bool branch = c == ZYDIS_CATEGORY_CALL || c == ZYDIS_CATEGORY_RET ||
+		      c == ZYDIS_CATEGORY_UNCOND_BR || c == ZYDIS_CATEGORY_COND_BR;
+	ZydisMnemonic m = x->in.mnemonic;
+	bool stack = m == ZYDIS_MNEMONIC_PUSH || m == ZYDIS_MNEMONIC_POP ||
+		     m == ZYDIS_MNEMONIC_ENTER || m == ZYDIS_MNEMONIC_LEAVE;
+
+	if (!branch && !stack)
+		return false;
+	if (branch)
+		x->end = true;
+	if (!dispatch(x))
+		x_untranslatable(x);
+	return true;
+}

@@ -1,0 +1,68 @@
+/*
+ * xlate_int.h — the block translator's working state, shared by xlate.c
+ * (block loop, exits, side table), xlate_mem.c (memory operands, string
+ * operations), xlate_flow.c (branches, calls, stack operations) and
+ * xlate_sens.c (rows of sensitive.def).
+ */
+#ifndef RINGVM_TRANSLATOR_XLATE_INT_H
+#define RINGVM_TRANSLATOR_XLATE_INT_H
+
+#include "translator/sensitive.h"
+#include "translator/tcache_int.h"
+
+#define XLATE_MAX_INSNS 64
+#define XLATE_MAX_EXITS (2 * XLATE_MAX_INSNS + 4)
+
+enum xexit_kind { XE_CHAIN, XE_CALLOUT, XE_STEP };
+
+struct xexit {
+	uint8_t *rel; /* rel32 to point at the stub */
+	enum xexit_kind kind;
+	uint32_t eip, arg;
+};
+
+struct xctx {
+	struct tcache *tc;
+	struct emit e;
+	ZydisDecoder dec;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	const uint8_t *code; /* guest bytes of the current instruction */
+	uint32_t eip, next;  /* current instruction, the one after it */
+	bool end;            /* the block ends after this instruction */
+	bool single;
+	uint8_t fix;         /* enum xfix for the current instruction */
+	struct xexit exits[XLATE_MAX_EXITS];
+	unsigned nexits;
+	struct pcmap map[XLATE_MAX_INSNS];
+	unsigned nmap;
+};
+
+/* xlate.c */
+void x_exit_jmp(struct xctx *x, enum xexit_kind k, uint32_t eip, uint32_t arg);
+void x_exit_jcc(struct xctx *x, unsigned cc, uint32_t eip);
+void x_add_exit(struct xctx *x, uint8_t *rel, enum xexit_kind k, uint32_t eip, uint32_t arg);
+void x_callout(struct xctx *x, int row);
+void x_untranslatable(struct xctx *x);
+void x_copy(struct xctx *x);
+
+/* xlate_mem.c */
+ZydisRegister x_map_reg(ZydisRegister r);
+int x_reencode(struct xctx *x);
+bool x_has_hidden_mem(const struct xctx *x);
+bool x_mem_special(struct xctx *x);
+/* mov DST32, [gs: BASE + DISP] (SIZE 2 or 4; 2 zero-extends) */
+void x_gs_load(struct xctx *x, ZydisRegister dst, ZydisRegister base, int32_t disp, int size);
+/* mov [gs: BASE + DISP], SRC (register of width SIZE*8) */
+void x_gs_store(struct xctx *x, ZydisRegister base, int32_t disp, ZydisRegister src, int size);
+void x_gs_store_imm(struct xctx *x, ZydisRegister base, int32_t disp, uint32_t imm, int size);
+/* DST32 = the value of the decoded memory operand OP (size 2/4), a load */
+int x_load_operand(struct xctx *x, int op, ZydisRegister dst);
+
+/* xlate_flow.c */
+bool x_flow(struct xctx *x);
+
+/* xlate_sens.c */
+void x_sensitive(struct xctx *x, int row);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * xlate_mem.c — rewriting guest memory accesses to go through the window.
+ *
+ * Owns: re-encoding an instruction for 64-bit mode with its memory operand
+ * as %gs: + 32-bit address (address-size override) and guest esp renamed to
+ * r12d; guest %fs:/%gs: overrides (segment base added into r13d first);
+ * the string instructions and other implicit-memory forms (run natively
+ * with rsi/rdi biased by the window base, which is 4 GiB aligned, so the
+ * low 32 bits stay the guest address); and small load/store helpers.
+ */
+#include "translator/xlate_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+ZydisRegister x_map_reg(ZydisRegister r)
+{
+	switch (r) {
+	case ZYDIS_REGISTER_ESP:
+		return ZYDIS_REGISTER_R12D;
+	case ZYDIS_REGISTER_SP:
+		return ZYDIS_REGISTER_R12W;
+	default:
+		return r;
+	}
+}
+
+bool x_has_hidden_mem(const struct xctx *x)
+{
+	for (unsigned i = x->in.operand_count_visible; i < x->in.operand_count; i++)
+		if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			return true;
+	return false;
+}
+
+static int seg_index(ZydisRegister s)
+{
+	return s == ZYDIS_REGISTER_FS ? GS_FS : s == ZYDIS_REGISTER_GS ? GS_GS : -1;
+}
+
+static void mem_request(ZydisEncoderRequest *r, ZydisMnemonic m)
+{
+	memset(r, 0, sizeof(*r));
+	r->mnemonic = m;
+	r->prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+	r->address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+}
+
+static void set_mem(ZydisEncoderOperand *o, ZydisRegister base, ZydisRegister index,
+		    uint8_t scale, int64_t disp, uint16_t size)
+{
+	o->type = ZYDIS_OPERAND_TYPE_MEMORY;
+	o->mem.base = base;
+	o->mem.index = index;
+	o->mem.scale = scale;
+	o->mem.displacement = disp;
+	o->mem.size = size;
+}
+
+static void set_reg(ZydisEncoderOperand *o, ZydisRegister r)
+{
+	o->type = ZYDIS_OPERAND_TYPE_REGISTER;
+	o->reg.value = r;
+}
+
+/* r13d = segment base + effective address of memory operand O. */
+static int tls_address(struct xctx *x, ZydisEncoderOperand *o, int seg)
+{
+	static const uint8_t add_r13_r14[] = {0x47, 0x8d, 0x6c, 0x35, 0x00};
+	ZydisEncoderRequest r;
+
+	memset(&r, 0, sizeof(r));
+	r.mnemonic = ZYDIS_MNEMONIC_LEA;
+	r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+	r.operand_count = 2;
+	set_reg(&r.operands[0], ZYDIS_REGISTER_R13D);
+	set_mem(&r.operands[1], o->mem.base, o->mem.index, o->mem.scale, o->mem.displacement, 4);
+	if (emit_request(&x->e, &r) < 0)
+		return -EINVAL;
+	emit_load_ts_reg(&x->e, H_R14, TS_SEG_BASE + 4 * seg);
+	emit_bytes(&x->e, add_r13_r14, sizeof(add_r13_r14));
+	set_mem(o, ZYDIS_REGISTER_R13D, ZYDIS_REGISTER_NONE, 0, 0, o->mem.size);
+	return 0;
+}
+
+int x_reencode(struct xctx *x)
+{
+	ZydisEncoderRequest req;
+	bool lea = x->in.mnemonic == ZYDIS_MNEMONIC_LEA, mem = false;
+
+	if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
+		    &x->in, x->ops, x->in.operand_count_visible, &req)))
+		return -EINVAL;
+	for (unsigned i = 0; i < req.operand_count; i++) {
+		ZydisEncoderOperand *o = &req.operands[i];
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+			o->reg.value = x_map_reg(o->reg.value);
+			continue;
+		}
+		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		mem = true;
+		o->mem.base = x_map_reg(o->mem.base);
+		o->mem.index = x_map_reg(o->mem.index);
+		o->mem.displacement = (int32_t)o->mem.displacement;
+		int seg = seg_index(x->ops[i].mem.segment);
+		if (!lea && seg >= 0 && tls_address(x, o, seg) < 0)
+			return -EINVAL;
+	}
+	req.prefixes &= ~(ZydisInstructionAttributes)ZYDIS_ATTRIB_HAS_SEGMENT;
+	if (mem && !lea)
+		req.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+	if (mem)
+		req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+	return emit_request(&x->e, &req);
+}
+
+static ZydisRegister width_reg(ZydisRegister r32, int size)
+{
+	if (size == 4)
+		return r32;
+	ZydisRegister r64 = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r32);
+	ZydisRegisterClass c = size == 2 ? ZYDIS_REGCLASS_GPR16 : ZYDIS_REGCLASS_GPR8;
+	for (ZydisRegister r = ZYDIS_REGISTER_NONE + 1; r <= ZYDIS_REGISTER_MAX_VALUE; r++)
+		if (ZydisRegisterGetClass(r) == c &&
+		    ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r) == r64 &&
+		    (size != 1 || ZydisRegisterGetId(r) == ZydisRegisterGetId(r64)))
+			return r;
+	return r32;
+}
+
+void x_gs_load(struct xctx *x, ZydisRegister dst, ZydisRegister base, int32_t disp, int size)
+{
+	ZydisEncoderRequest r;
+	mem_request(&r, size == 4 ? ZYDIS_MNEMONIC_MOV : ZYDIS_MNEMONIC_MOVZX);
+	r.operand_count = 2;
+	set_reg(&r.operands[0], dst);
+	set_mem(&r.operands[1], base, ZYDIS_REGISTER_NONE, 0, disp, (uint16_t)size);
+	if (emit_request(&x->e, &r) < 0)
+		x->e.overflow = true;
+}
+
+void x_gs_store(struct xctx *x, ZydisRegister base, int32_t disp, ZydisRegister src, int size)
+{
+	ZydisEncoderRequest r;
+	mem_request(&r, ZYDIS_MNEMONIC_MOV);
+	r.operand_count = 2;
+	set_mem(&r.operands[0], base, ZYDIS_REGISTER_NONE, 0, disp, (uint16_t)size);
+	set_reg(&r.operands[1], width_reg(src, size));
+	if (emit_request(&x->e, &r) < 0)
+		x->e.overflow = true;
+}
+
+void x_gs_store_imm(struct xctx *x, ZydisRegister base, int32_t disp, uint32_t imm, int size)
+{
+	ZydisEncoderRequest r;
+	mem_request(&r, ZYDIS_MNEMONIC_MOV);
+	r.operand_count = 2;
+	set_mem(&r.operands[0], base, ZYDIS_REGISTER_NONE, 0, disp, (uint16_t)size);
+	r.operands[1].type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
+	r.operands[1].imm.u = size == 2 ? (uint16_t)imm : imm;
+	if (emit_request(&x->e, &r) < 0)
+		x->e.overflow = true;
+}
+
+int x_load_operand(struct xctx *x, int op, ZydisRegister dst)
+{
+	const ZydisDecodedOperand *d = &x->ops[op];
+	int size = d->size / 8;
+
+	if (d->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+		ZydisEncoderRequest r;
+		memset(&r, 0, sizeof(r));
+		r.mnemonic = size == 4 ? ZYDIS_MNEMONIC_MOV : ZYDIS_MNEMONIC_MOVZX;
+		r.operand_count = 2;
+		set_reg(&r.operands[0], dst);
+		set_reg(&r.operands[1], x_map_reg(d->reg.value));
+		return emit_request(&x->e, &r);
+	}
+	if (d->type != ZYDIS_OPERAND_TYPE_MEMORY)
+		return -EINVAL;
+	ZydisEncoderRequest r;
+	mem_request(&r, size == 4 ? ZYDIS_MNEMONIC_MOV : ZYDIS_MNEMONIC_MOVZX);
+	r.operand_count = 2;
+	set_reg(&r.operands[0], dst);
+	set_mem(&r.operands[1], x_map_reg(d->mem.base), x_map_reg(d->mem.index), d->mem.scale,
+		(int32_t)d->mem.disp.value, (uint16_t)size);
+	int seg = seg_index(d->mem.segment);
+	if (seg >= 0 && tls_address(x, &r.operands[1], seg) < 0)
+		return -EINVAL;
+	return emit_request(&x->e, &r);
+}
+
+/* String instructions, maskmov: the host runs them with rsi/rdi pointing
+ * into the window.  A fault inside leaves them biased: XF_TRUNC_SI_DI. */
+static bool string_op(struct xctx *x, bool si, bool di)
+{
+	static const uint8_t bias_si[] = {0x4a, 0x8d, 0x34, 0x2e}; /* lea rsi, [rsi+r13] */
+	static const uint8_t bias_di[] = {0x4a, 0x8d, 0x3c, 0x2f}; /* lea rdi, [rdi+r13] */
+	static const uint8_t trunc_si[] = {0x89, 0xf6};             /* mov esi, esi */
+	static const uint8_t trunc_di[] = {0x89, 0xff};             /* mov edi, edi */
+
+	if (x->in.address_width != 32 ||
+	    (x->in.attributes & (ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS))) {
+		x_untranslatable(x);
+		return true;
+	}
+	emit_load_ts_reg64(&x->e, H_R13, TS_WINDOW);
+	if (si)
+		emit_bytes(&x->e, bias_si, sizeof(bias_si));
+	if (di)
+		emit_bytes(&x->e, bias_di, sizeof(bias_di));
+	x_copy(x);
+	if (si)
+		emit_bytes(&x->e, trunc_si, sizeof(trunc_si));
+	if (di)
+		emit_bytes(&x->e, trunc_di, sizeof(trunc_di));
+	x->fix = XF_TRUNC_SI_DI;
+	return true;
+}
+
+/* xlat: al = [ebx + al] */
+static void xlat(struct xctx *x)
+{
+	static const uint8_t seq[] = {
+		0x44, 0x0f, 0xb6, 0xe8,       /* movzx r13d, al */
+		0x46, 0x8d, 0x2c, 0x2b,       /* lea r13d, [rbx+r13] */
+		0x65, 0x67, 0x41, 0x8a, 0x45, 0x00, /* mov al, gs:[r13d] */
+	};
+	if (x->in.attributes & (ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS)) {
+		x_untranslatable(x);
+		return;
+	}
+	emit_bytes(&x->e, seq, sizeof(seq));
+}
+
+bool x_mem_special(struct xctx *x)
+{
+	switch (x->in.mnemonic) {
+	case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_MOVSD:
+	case ZYDIS_MNEMONIC_CMPSB: case ZYDIS_MNEMONIC_CMPSW: case ZYDIS_MNEMONIC_CMPSD:
+		if (x->in.operand_count_visible) /* SSE2 movsd/cmpsd xmm */
+			return false;
+		return string_op(x, true, true);
+	case ZYDIS_MNEMONIC_STOSB: case ZYDIS_MNEMONIC_STOSW: case ZYDIS_MNEMONIC_STOSD:
+	case ZYDIS_MNEMONIC_SCASB: case ZYDIS_MNEMONIC_SCASW: case ZYDIS_MNEMONIC_SCASD:
+	case ZYDIS_MNEMONIC_MASKMOVQ: case ZYDIS_MNEMONIC_MASKMOVDQU:
+	case ZYDIS_MNEMONIC_VMASKMOVDQU:
+		return string_op(x, false, true);
+	case ZYDIS_MNEMONIC_LODSB: case ZYDIS_MNEMONIC_LODSW: case ZYDIS_MNEMONIC_LODSD:
+		return string_op(x, true, false);
+	case ZYDIS_MNEMONIC_XLAT:
+		xlat(x);
+		return true;
+	default:
+		return false;
+	}
+}
