@@ -121,7 +121,8 @@ void emu_aas(struct gcpu *g)
 	bool adj = (ax & 0xf) > 9 || (g->eflags & GF_AF);
 
 	if (adj) {
-		uint8_t lo = (uint8_t)((ax & 0xff) - 6), hi = (uint8_t)((ax >> 8) - 1);
+		uint8_t lo = (uint8_t)((ax & 0xff) - 6);
+		uint8_t hi = (uint8_t)((ax >> 8) - 1 - ((ax & 0xff) < 6)); /* AL borrows */
 		ax = (uint16_t)(hi << 8 | lo);
 	}
 	flag(g, GF_AF, adj);

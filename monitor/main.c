@@ -18,9 +18,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"scan", scan_main, "list the sensitive instructions of a guest image"},
-#ifdef RINGVM_HAVE_USER
 	{"user", user_main, "run a 32-bit x86 Linux program through the translation cache"},
-#endif
 };
 
 static void usage(FILE *f)

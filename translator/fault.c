@@ -26,6 +26,7 @@ bool tr_fault_state(struct tcache *tc, struct tstate *ts, const ucontext_t *uc)
 	g->eip = eip;
 	if (uc->uc_mcontext.fpregs)
 		memcpy(g->fx, uc->uc_mcontext.fpregs, sizeof(g->fx));
-	(void)fix;
+	if ((fix & 15) == XF_BORROW)
+		g->regs[fix >> 4] = (uint32_t)ts->spill[1];
 	return true;
 }

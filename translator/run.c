@@ -103,6 +103,13 @@ int tr_signals_install(void)
 	return 0;
 }
 
+void tr_kick(struct tstate *ts)
+{
+	ts->pending = 1;
+	if (cur.active && cur.ts == ts)
+		tcache_unchain_all(cur.tc);
+}
+
 static void stop_fault(struct tr_exit *out, int sig, int code, uint32_t addr)
 {
 	out->stop = TR_FAULT;
@@ -117,7 +124,10 @@ void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)
 	cur.tc = tc;
 	cur.ts = ts;
 	cur.smc = 0;
-	if (sigsetjmp(cur.jb, 1)) {
+	ts->g.fx[26] = ts->g.fx[27] = 0; /* MXCSR reserved bits: fxrstor would #GP */
+	/* no mask saved: SA_NODEFER and an empty sa_mask leave the mask as it
+	 * was, and saving it would cost a system call per run */
+	if (sigsetjmp(cur.jb, 0)) {
 		if (!cur.smc) {
 			out->stop = TR_FAULT;
 			out->fault = cur.fault;

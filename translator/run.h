@@ -44,6 +44,12 @@ int tr_signals_install(void);
  * handle.  The calling thread's GS base must be TS->window. */
 void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out);
 
+/* An asynchronous event wants the monitor: sets ts->pending and, if this
+ * thread is inside translated code (we are in a signal handler that
+ * interrupted it), unchains blocks so even a loop of direct jumps leaves.
+ * Async-signal-safe. */
+void tr_kick(struct tstate *ts);
+
 /* Points this thread's GS base at the window (wrgsbase or arch_prctl). */
 int tr_set_window(struct tstate *ts, void *window);
 

@@ -352,16 +352,14 @@ bool tcache_pc_to_guest(struct tcache *tc, uintptr_t pc, uint32_t *eip, enum xfi
 	return true;
 }
 
-void tcache_kick(struct tcache *tc, struct tstate *ts, uintptr_t pc)
+void tcache_unchain_all(struct tcache *tc)
 {
-	ts->pending = 1;
-	if (pc < (uintptr_t)tc->code || pc >= (uintptr_t)tc->code_end)
-		return;
-	struct tblock *b = block_at(tc, pc);
-	if (!b)
-		return;
-	for (unsigned i = 0; i < b->nlinks; i++)
-		emit_patch_rel32(b->links[i].rel, b->links[i].stub);
+	for (size_t k = 0; k < tc->nbyhost; k++) {
+		struct tblock *b = tc->byhost[k];
+		for (unsigned i = 0; !b->dead && i < b->nlinks; i++)
+			if (b->links[i].to)
+				emit_patch_rel32(b->links[i].rel, b->links[i].stub);
+	}
 }
 
 const struct tcache_stats *tcache_stats(const struct tcache *tc)

@@ -28,6 +28,8 @@ struct tblock;
 enum xfix {
 	XF_NONE = 0,
 	XF_TRUNC_SI_DI = 1, /* rsi/rdi were biased by the window: keep low 32 bits */
+	XF_BORROW = 2,      /* guest esp lent to the register in bits 4-7; its own
+			       value is in tstate.spill[1] */
 };
 
 /* One side-table entry: the guest instruction whose host code starts at
@@ -93,9 +95,10 @@ void tcache_invalidate(struct tcache *tc, uint32_t addr, uint32_t len);
  * executed and its fixup; false if PC is not in a block. */
 bool tcache_pc_to_guest(struct tcache *tc, uintptr_t pc, uint32_t *eip, enum xfix *fix);
 
-/* Asynchronous event: make the thread leave translated code soon (unchains
- * the block holding PC, if any, and sets ts->pending).  Signal-safe. */
-void tcache_kick(struct tcache *tc, struct tstate *ts, uintptr_t pc);
+/* Points every chained exit back at its stub, so that translated code
+ * returns to C at its next block end (chains are restored lazily).  Only
+ * while no C code of the cache runs: see tr_kick(). */
+void tcache_unchain_all(struct tcache *tc);
 
 const struct tcache_stats *tcache_stats(const struct tcache *tc);
 

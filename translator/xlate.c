@@ -167,7 +167,8 @@ static struct tblock *finish(struct xctx *x, struct tblock *b)
 	b->map = tc_meta_alloc(x->tc, x->nmap * sizeof(*b->map));
 	if ((nchain && !b->links) || !b->map)
 		return NULL;
-	memset(b->links, 0, nchain * sizeof(*b->links));
+	if (nchain)
+		memset(b->links, 0, nchain * sizeof(*b->links));
 	for (unsigned i = 0, k = 0; i < x->nexits; i++) {
 		struct tlink *l = x->exits[i].kind == XE_CHAIN ? &b->links[k++] : NULL;
 		if (l)
@@ -180,7 +181,8 @@ static struct tblock *finish(struct xctx *x, struct tblock *b)
 	memcpy(b->map, x->map, x->nmap * sizeof(*b->map));
 	b->nmap = (uint16_t)x->nmap;
 	b->host_len = (uint32_t)(x->e.p - b->host);
-	x->tc->code_ptr = x->e.p;
+	if (!x->single)
+		x->tc->code_ptr = x->e.p;
 	return b;
 }
 

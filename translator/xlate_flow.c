@@ -193,7 +193,7 @@ static bool pop(struct xctx *x)
 	const ZydisDecodedOperand *o = &x->ops[0];
 	int size = x->in.operand_width / 8;
 
-	if (size != 4)
+	if (size != 4 && size != 2)
 		return false;
 	if (o->type == ZYDIS_OPERAND_TYPE_MEMORY)
 		return pop_mem(x, size);
@@ -201,26 +201,61 @@ static bool pop(struct xctx *x)
 		x_gs_load(x, R12D, R12D, 0, 4);
 		return true;
 	}
-	x_gs_load(x, o->reg.value, R12D, 0, 4);
-	esp_add(x, 4);
+	if (o->reg.value == ZYDIS_REGISTER_SP) { /* sp = the word popped */
+		static const uint8_t mov_r12w_r13w[] = {0x66, 0x45, 0x89, 0xec};
+		x_gs_load(x, R13D, R12D, 0, 2);
+		emit_bytes(&x->e, mov_r12w_r13w, sizeof(mov_r12w_r13w));
+		return true;
+	}
+	if (size == 2) { /* pop r16: the upper half of the register stays */
+		ZydisEncoderRequest r;
+		x_gs_load(x, R13D, R12D, 0, 2);
+		memset(&r, 0, sizeof(r));
+		r.mnemonic = ZYDIS_MNEMONIC_MOV;
+		r.operand_count = 2;
+		r.operands[0].type = ZYDIS_OPERAND_TYPE_REGISTER;
+		r.operands[0].reg.value = o->reg.value;
+		r.operands[1].type = ZYDIS_OPERAND_TYPE_REGISTER;
+		r.operands[1].reg.value = ZYDIS_REGISTER_R13W;
+		if (emit_request(&x->e, &r) < 0)
+			return false;
+	} else {
+		x_gs_load(x, o->reg.value, R12D, 0, 4);
+	}
+	esp_add(x, size);
 	return true;
 }
 
+/* enter ALLOC, LEVEL (SDM): every store and load first, registers last.
+ * r13d = the frame pointer after the push of ebp. */
 static bool enter(struct xctx *x)
 {
-	if (x->in.operand_width != 32 || x->ops[1].imm.value.u != 0)
+	int32_t alloc = (int32_t)x->ops[0].imm.value.u, level = (int32_t)(x->ops[1].imm.value.u & 31);
+
+	if (x->in.operand_width != 32)
 		return false;
-	x_gs_store(x, R12D, -4, ZYDIS_REGISTER_EBP, 4);
-	esp_add(x, -4);
-	emit_mov_reg(&x->e, H_RBP, H_R12);
-	esp_add(x, -(int32_t)x->ops[0].imm.value.u);
+	emit_lea_disp(&x->e, H_R13, H_R12, -4);
+	x_gs_store(x, R13D, 0, ZYDIS_REGISTER_EBP, 4);
+	for (int32_t i = 1; i < level; i++) {
+		x_gs_load(x, ZYDIS_REGISTER_R14D, ZYDIS_REGISTER_EBP, -4 * i, 4);
+		x_gs_store(x, R13D, -4 * i, ZYDIS_REGISTER_R14D, 4);
+	}
+	if (level)
+		x_gs_store(x, R13D, -4 * level, R13D, 4);
+	emit_mov_reg(&x->e, H_RBP, H_R13);
+	emit_lea_disp(&x->e, H_R12, H_R13, -4 * level - alloc);
 	return true;
 }
 
 static bool leave(struct xctx *x)
 {
-	if (x->in.operand_width != 32)
-		return false;
+	static const uint8_t mov_bp_r13w[] = {0x66, 0x44, 0x89, 0xed};
+	if (x->in.operand_width == 16) { /* esp = ebp, then pop bp */
+		x_gs_load(x, R13D, ZYDIS_REGISTER_EBP, 0, 2);
+		emit_lea_disp(&x->e, H_R12, H_RBP, 2);
+		emit_bytes(&x->e, mov_bp_r13w, sizeof(mov_bp_r13w));
+		return true;
+	}
 	x_gs_load(x, R13D, ZYDIS_REGISTER_EBP, 0, 4);
 	emit_lea_disp(&x->e, H_R12, H_RBP, 4);
 	emit_mov_reg(&x->e, H_RBP, H_R13);

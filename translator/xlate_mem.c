@@ -83,6 +83,103 @@ static int tls_address(struct xctx *x, ZydisEncoderOperand *o, int seg)
 	return 0;
 }
 
+/* 16-bit addressing ([bx+si+d] and friends, 0x67 in 32-bit code) has no
+ * 64-bit form: r13d = the 16-bit effective address (+ segment base). */
+static int addr16(struct xctx *x, ZydisEncoderOperand *o, const ZydisDecodedOperand *d,
+		  bool lea)
+{
+	static const uint8_t movzx_r13d_r13w[] = {0x45, 0x0f, 0xb7, 0xed};
+	static const uint8_t add_r13_r14[] = {0x47, 0x8d, 0x6c, 0x35, 0x00};
+	ZydisEncoderRequest r;
+	int seg = seg_index(d->mem.segment);
+
+	memset(&r, 0, sizeof(r));
+	r.mnemonic = ZYDIS_MNEMONIC_LEA;
+	r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+	r.operand_count = 2;
+	set_reg(&r.operands[0], ZYDIS_REGISTER_R13D);
+	set_mem(&r.operands[1],
+		ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, d->mem.base),
+		ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, d->mem.index),
+		d->mem.index != ZYDIS_REGISTER_NONE ? 1 : 0, (int16_t)d->mem.disp.value, 4);
+	if (emit_request(&x->e, &r) < 0)
+		return -EINVAL;
+	emit_bytes(&x->e, movzx_r13d_r13w, sizeof(movzx_r13d_r13w));
+	if (!lea && seg >= 0) {
+		emit_load_ts_reg(&x->e, H_R14, TS_SEG_BASE + 4 * seg);
+		emit_bytes(&x->e, add_r13_r14, sizeof(add_r13_r14));
+	}
+	set_mem(o, ZYDIS_REGISTER_R13D, ZYDIS_REGISTER_NONE, 0, 0, lea ? 4 : o->mem.size);
+	return 0;
+}
+
+/* Does the instruction name 32-bit register R (or a part of it) anywhere? */
+static bool names_reg(const struct xctx *x, ZydisRegister r)
+{
+	for (unsigned i = 0; i < x->in.operand_count; i++) {
+		const ZydisDecodedOperand *o = &x->ops[i];
+		ZydisRegister v[3] = {ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE};
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER)
+			v[0] = o->reg.value;
+		else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY)
+			v[1] = o->mem.base, v[2] = o->mem.index;
+		for (int k = 0; k < 3; k++)
+			if (v[k] != ZYDIS_REGISTER_NONE &&
+			    ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, v[k]) == r)
+				return true;
+	}
+	return false;
+}
+
+static ZydisRegister borrowed(ZydisRegister r, ZydisRegister b32)
+{
+	if (r == ZYDIS_REGISTER_ESP)
+		return b32;
+	if (r == ZYDIS_REGISTER_SP)
+		return (ZydisRegister)(ZYDIS_REGISTER_AX + (b32 - ZYDIS_REGISTER_EAX));
+	return r;
+}
+
+/* AH..BH cannot be encoded with a REX prefix, so guest esp cannot be r12d
+ * here: lend it a legacy register the instruction does not name, saved in
+ * spill[1] (XF_BORROW tells the fault handler to put it back). */
+static int reencode_borrowed(struct xctx *x, ZydisEncoderRequest *req)
+{
+	static const ZydisRegister cand[] = {ZYDIS_REGISTER_ESI, ZYDIS_REGISTER_EDI,
+					     ZYDIS_REGISTER_EBP, ZYDIS_REGISTER_EBX,
+					     ZYDIS_REGISTER_EDX, ZYDIS_REGISTER_ECX};
+	ZydisRegister b = ZYDIS_REGISTER_NONE;
+
+	for (unsigned i = 0; i < sizeof(cand) / sizeof(cand[0]) && !b; i++)
+		if (!names_reg(x, cand[i]))
+			b = cand[i];
+	if (!b)
+		return -EINVAL;
+	enum hreg h = (enum hreg)(b - ZYDIS_REGISTER_EAX);
+	bool tls = false; /* tls_address() left the address in r13d */
+	for (unsigned i = 0; i < req->operand_count; i++) {
+		ZydisEncoderOperand *o = &req->operands[i];
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+			o->reg.value = borrowed(x->ops[i].reg.value, b);
+		} else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY && o->mem.base == ZYDIS_REGISTER_R13D) {
+			o->mem.base = b;
+			tls = true;
+		} else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			o->mem.base = borrowed(x->ops[i].mem.base, b);
+			o->mem.index = borrowed(x->ops[i].mem.index, b);
+		}
+	}
+	emit_store_ts_reg64(&x->e, TS_SPILL + 8, h);
+	emit_mov_reg(&x->e, h, tls ? H_R13 : H_R12);
+	if (emit_request(&x->e, req) < 0)
+		return -EINVAL;
+	if (!tls)
+		emit_mov_reg(&x->e, H_R12, h);
+	emit_load_ts_reg64(&x->e, h, TS_SPILL + 8);
+	x->fix = (uint8_t)(XF_BORROW | h << 4);
+	return 0;
+}
+
 int x_reencode(struct xctx *x)
 {
 	ZydisEncoderRequest req;
@@ -100,6 +197,11 @@ int x_reencode(struct xctx *x)
 		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
 			continue;
 		mem = true;
+		if (x->in.address_width == 16) {
+			if (addr16(x, o, &x->ops[i], lea) < 0)
+				return -EINVAL;
+			continue;
+		}
 		o->mem.base = x_map_reg(o->mem.base);
 		o->mem.index = x_map_reg(o->mem.index);
 		o->mem.displacement = (int32_t)o->mem.displacement;
@@ -112,7 +214,9 @@ int x_reencode(struct xctx *x)
 		req.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
 	if (mem)
 		req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
-	return emit_request(&x->e, &req);
+	if (emit_request(&x->e, &req) == 0)
+		return 0;
+	return reencode_borrowed(x, &req);
 }
 
 static ZydisRegister width_reg(ZydisRegister r32, int size)
@@ -158,7 +262,7 @@ void x_gs_store_imm(struct xctx *x, ZydisRegister base, int32_t disp, uint32_t i
 	r.operand_count = 2;
 	set_mem(&r.operands[0], base, ZYDIS_REGISTER_NONE, 0, disp, (uint16_t)size);
 	r.operands[1].type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
-	r.operands[1].imm.u = size == 2 ? (uint16_t)imm : imm;
+	r.operands[1].imm.s = size == 2 ? (int16_t)imm : (int32_t)imm;
 	if (emit_request(&x->e, &r) < 0)
 		x->e.overflow = true;
 }

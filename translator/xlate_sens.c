@@ -130,6 +130,39 @@ static bool popad(struct xctx *x)
 	return true;
 }
 
+static const ZydisRegister gprs16[8] = {
+	ZYDIS_REGISTER_AX,  ZYDIS_REGISTER_CX, ZYDIS_REGISTER_DX, ZYDIS_REGISTER_BX,
+	ZYDIS_REGISTER_R12W, ZYDIS_REGISTER_BP, ZYDIS_REGISTER_SI, ZYDIS_REGISTER_DI,
+};
+
+/* pusha/popa with a 16-bit operand size: the same with words. */
+static bool pusha16(struct xctx *x)
+{
+	for (int i = 0; i < 8; i++)
+		x_gs_store(x, R12D, -2 * (i + 1), gprs16[i], 2);
+	emit_lea_disp(&x->e, H_R12, H_R12, -16);
+	return true;
+}
+
+static bool popa16(struct xctx *x)
+{
+	static const uint8_t mov_r16[8][4] = {
+		/* mov reg16, r13w */
+		{0x66, 0x44, 0x89, 0xe8}, {0x66, 0x44, 0x89, 0xe9}, {0x66, 0x44, 0x89, 0xea},
+		{0x66, 0x44, 0x89, 0xeb}, {0}, {0x66, 0x44, 0x89, 0xed},
+		{0x66, 0x44, 0x89, 0xee}, {0x66, 0x44, 0x89, 0xef},
+	};
+	x_gs_load(x, R13D, R12D, 14, 2);
+	for (int i = 7; i >= 0; i--) {
+		if (i == 4)
+			continue;
+		x_gs_load(x, R13D, R12D, 2 * (7 - i), 2);
+		emit_bytes(&x->e, mov_r16[i], 4);
+	}
+	emit_lea_disp(&x->e, H_R12, H_R12, 16);
+	return true;
+}
+
 /* salc: al = CF ? 0xff : 0, flags untouched (cmov). */
 static bool salc(struct xctx *x)
 {
@@ -157,6 +190,8 @@ static const xsens_fn inline_rows[SENS_NROWS] = {
 	[SENS_dec_short] = reencode,
 	[SENS_pushad] = pushad,
 	[SENS_popad] = popad,
+	[SENS_pusha] = pusha16,
+	[SENS_popa] = popa16,
 	[SENS_salc] = salc,
 	[SENS_add_82] = reencode,
 	[SENS_or_82] = reencode,

@@ -30,6 +30,7 @@
 #ifndef RINGVM_MONITOR_USER_LX_H
 #define RINGVM_MONITOR_USER_LX_H
 
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,7 +72,8 @@ struct lx_proc {
 	struct lx_desc ldt[LX_LDT_COUNT]; /* modify_ldt entries (small LDT) */
 	const char *sysroot;       /* -L, or NULL */
 	const char *self_exe;      /* ringvm binary, for execve under ringvm */
-	const char *exe;           /* guest path of the program (/proc/self/exe) */
+	const char *exe;           /* guest path of the program (/proc/self/exe),
+				      absolute */
 	uint32_t vdso;             /* guest address of __kernel_vsyscall, or 0 */
 	uint32_t personality;      /* as personality(2) set it; PER_LINUX = 0 */
 	uint64_t host_owned;       /* signals (bit sig-1) whose host handlers
@@ -80,10 +82,16 @@ struct lx_proc {
 	uint64_t syscalls;
 	uint64_t unknown_seen[8];  /* bit N: i386 number N (< 512) was unknown */
 	/* Called (async-signal-safe) when a guest signal became deliverable,
-	 * so the run loop can leave translated code soon; may be NULL. */
+	 * so the run loop can leave translated code soon; may be NULL.
+	 * kick_pc, if set, is called instead, with the host pc the signal
+	 * interrupted (0 if unknown), e.g. for tcache_kick(). */
 	void (*kick)(void *ctx);
+	void (*kick_pc)(void *ctx, uintptr_t host_pc);
 	void *kick_ctx;
 	int sysroot_fd;            /* O_PATH of sysroot, or -1 */
+	char exe_abs[PATH_MAX];    /* exe made absolute (lx_proc_init) */
+	bool trace;                /* print every call to stderr (lx_proc_init:
+				      set if RINGVM_STRACE is in the environment) */
 };
 
 /* Synchronous fault details for the signal frame's sigcontext. */
@@ -102,10 +110,9 @@ struct lx_thread {
 	struct lx_desc tls[LX_TLS_COUNT]; /* GDT entries 6, 7, 8 (set_thread_area) */
 	int exit_status;           /* valid after LX_EXIT */
 	/* Nonzero when lx_take_signal() has something to do: a pending signal
-	 * that is not blocked, or a forced synchronous one.  Set from host
+	 * that is not blocked, or a temporary mask to restore.  Set from host
 	 * signal handlers. */
 	volatile sig_atomic_t sig_ready;
-	uint64_t forced;           /* synchronous signals delivered despite mask/SIG_IGN */
 	struct lx_trap trap[LX_NSIG + 1]; /* per pending synchronous signal */
 	uint64_t saved_mask;       /* mask to restore after the handler of a */
 	bool restore_mask;         /* sigsuspend/pselect/ppoll/epoll_pwait */

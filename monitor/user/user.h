@@ -30,6 +30,7 @@ struct user {
 	uint64_t syscalls, untranslatable, faults, signals;
 	uint64_t t_start_ns;
 	bool stats;
+	bool trace_faults; /* RINGVM_TRACE_FAULTS: print each guest fault */
 };
 
 /* callout.c: carries out the sensitive instruction of ROW (-1:

@@ -142,7 +142,7 @@ static void drop_code(void *ctx, uint32_t addr, uint32_t len)
 
 static void kick(void *ctx)
 {
-	((struct user *)ctx)->ts->pending = 1;
+	tr_kick(((struct user *)ctx)->ts);
 }
 
 static uint64_t now_ns(void)
@@ -220,6 +220,9 @@ static enum lx_result step(struct user *u)
 		return user_callout(u, x.row, x.len);
 	case TR_FAULT:
 		u->faults++;
+		if (u->trace_faults)
+			fprintf(stderr, "ringvm: guest fault: signal %d code %d addr %08x at eip %08x\n",
+				x.fault.sig, x.fault.code, x.fault.addr, u->ts->g.eip);
 		lx_fault(&u->t, x.fault.sig, x.fault.code, x.fault.addr);
 		return LX_CONTINUE;
 	case TR_PENDING:
@@ -255,6 +258,18 @@ static void print_stats(const struct user *u)
 		(unsigned long long)(u->untranslatable + s->untranslatable));
 }
 
+static void teardown(struct user *u)
+{
+	if (u->ts && u->tc)
+		tcache_detach(u->tc, u->ts);
+	tcache_destroy(u->tc);
+	if (u->p.mem)
+		lx_proc_fini(&u->p);
+	uspace_destroy(u->mem);
+	free(u->ts);
+	memset(u, 0, sizeof(*u));
+}
+
 /* Leaves the way the guest did: an exit status, or death by its signal. */
 static int finish(struct user *u)
 {
@@ -282,15 +297,23 @@ int user_main(int argc, char **argv)
 	struct user_opts o = {0};
 	char err[512] = "";
 
-	if (parse(argc, argv, &o) < 0)
+	if (parse(argc, argv, &o) < 0) {
+		free(o.env_add);
 		return 1;
+	}
 	u.stats = o.stats;
+	u.trace_faults = getenv("RINGVM_TRACE_FAULTS") != NULL;
 	u.t_start_ns = now_ns();
-	if (setup(&u, &o, err, sizeof(err)) < 0) {
+	int rc = setup(&u, &o, err, sizeof(err));
+	free(o.env_add);
+	if (rc < 0) {
 		fprintf(stderr, "ringvm user: %s\n", err);
+		teardown(&u);
 		return 1;
 	}
 	while (step(&u) != LX_EXIT)
 		;
-	return finish(&u);
+	rc = finish(&u);
+	teardown(&u);
+	return rc;
 }

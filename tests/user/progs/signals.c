@@ -1,0 +1,101 @@
+/* signals.c — synchronous and asynchronous signals in an i386 process:
+ * handlers see the faulting address and code, can recover, masks work. */
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+static sigjmp_buf jb;
+static volatile siginfo_t seen;
+static volatile int usr1, alarms;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	seen = *si;
+	siglongjmp(jb, sig);
+}
+
+static void on_usr1(int sig)
+{
+	usr1 = sig;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static int catch_fault(int sig, void (*fn)(void))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(sig, &sa, NULL);
+	int got = sigsetjmp(jb, 1);
+	if (!got)
+		fn();
+	return got;
+}
+
+static void null_load(void)
+{
+	volatile int *p = (int *)0x1234;
+	(void)*p;
+}
+
+static volatile int zero;
+static void divide(void)
+{
+	volatile int x = 10 / zero;
+	(void)x;
+}
+
+static void illegal(void)
+{
+	__asm__ volatile("ud2");
+}
+
+static void breakpoint(void)
+{
+	__asm__ volatile("int3");
+}
+
+int main(void)
+{
+	CHECK(catch_fault(SIGSEGV, null_load) == SIGSEGV, "SIGSEGV caught");
+	CHECK(seen.si_addr == (void *)0x1234, "si_addr is the faulting address (%p)", seen.si_addr);
+	CHECK(seen.si_code == SEGV_MAPERR, "si_code SEGV_MAPERR (%d)", seen.si_code);
+	CHECK(catch_fault(SIGFPE, divide) == SIGFPE, "SIGFPE caught");
+	CHECK(seen.si_code == FPE_INTDIV, "si_code FPE_INTDIV (%d)", seen.si_code);
+	CHECK(catch_fault(SIGILL, illegal) == SIGILL, "SIGILL from ud2");
+	CHECK(catch_fault(SIGTRAP, breakpoint) == SIGTRAP, "SIGTRAP from int3");
+
+	signal(SIGUSR1, on_usr1);
+	raise(SIGUSR1);
+	CHECK(usr1 == SIGUSR1, "raise(SIGUSR1) runs the handler");
+
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	usr1 = 0;
+	sigprocmask(SIG_BLOCK, &set, &old);
+	raise(SIGUSR1);
+	sigset_t pend;
+	sigpending(&pend);
+	CHECK(usr1 == 0 && sigismember(&pend, SIGUSR1), "a blocked signal stays pending");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	CHECK(usr1 == SIGUSR1, "unblocking delivers it");
+
+	signal(SIGALRM, on_alarm);
+	alarm(1);
+	volatile unsigned long spin = 0;
+	while (!alarms)
+		spin++;
+	CHECK(alarms == 1, "SIGALRM interrupts a busy loop");
+	return tap_done();
+}
