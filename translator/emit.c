@@ -19,7 +19,7 @@ static bool room(struct emit *e, unsigned n)
 
 void emit_bytes(struct emit *e, const void *b, unsigned n)
 {
-	if (!room(e, n))
+	if (!n || !room(e, n))
 		return;
 	memcpy(e->p, b, n);
 	e->p += n;

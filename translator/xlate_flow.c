@@ -53,6 +53,80 @@ static uint8_t *ras_push(struct xctx *x, uint32_t ret)
 	return e->overflow ? NULL : rel;
 }
 
+/* rcx is needed for jrcxz: spill it, and put it back on every way out. */
+static void spill_rcx(struct emit *e)
+{
+	emit_store_ts_reg64(e, TS_SPILL, H_RCX);
+}
+
+static void restore_rcx(struct emit *e)
+{
+	emit_load_ts_reg64(e, H_RCX, TS_SPILL);
+}
+
+/* ecx = [ENTRY] - r11d (32-bit), flags untouched; ENTRY_* is the encoding
+ * of "mov ecx, [entry.guest]". */
+static void compare_entry(struct emit *e, const uint8_t *load, unsigned n)
+{
+	static const uint8_t diff[] = {0x45, 0x89, 0xdd,              /* mov r13d, r11d */
+				       0x41, 0xf7, 0xd5,              /* not r13d */
+				       0x42, 0x8d, 0x4c, 0x29, 0x01}; /* lea ecx, [rcx+r13+1] */
+	emit_bytes(e, load, n);
+	emit_bytes(e, diff, sizeof(diff));
+}
+
+/* Indirect branch to guest r11d, resolved here through the jump table so
+ * that every site has its own host indirect jump (and its own prediction). */
+static void inline_lookup(struct xctx *x)
+{
+	static const uint8_t index[] = {0x45, 0x0f, 0xb7, 0xd3,  /* movzx r10d, r11w */
+					0x4f, 0x8d, 0x14, 0x12}; /* lea r10, [r10+r10] */
+	static const uint8_t load[] = {0x43, 0x8b, 0x0c, 0xd1};  /* mov ecx, [r9+r10*8] */
+	static const uint8_t jump[] = {0x43, 0xff, 0x64, 0xd1, 0x08}; /* jmp [r9+r10*8+8] */
+	struct emit *e = &x->e;
+
+	spill_rcx(e);
+	emit_load_ts_reg(e, H_RCX, TS_PENDING);
+	emit_bytes(e, (const uint8_t[]){0xe3, 0x0c}, 2); /* jrcxz: nothing pending */
+	restore_rcx(e);
+	emit_jmp(e, tr_lookup); /* it sees the pending flag and leaves */
+	emit_bytes(e, index, sizeof(index));
+	emit_load_ts_reg64(e, H_R9, TS_JTBL);
+	compare_entry(e, load, sizeof(load));
+	emit_bytes(e, (const uint8_t[]){0xe3, 0x0c}, 2); /* jrcxz: hit */
+	restore_rcx(e);
+	emit_jmp(e, tr_lookup_miss);
+	restore_rcx(e);
+	emit_bytes(e, jump, sizeof(jump));
+}
+
+/* Return to guest r11d: predicted by the return-address stack, else the
+ * jump table (tr_lookup).  A hit jumps from this site to the landing pad
+ * of the call that pushed the prediction. */
+static void inline_ret(struct xctx *x)
+{
+	static const uint8_t pop[] = {0x4f, 0x8d, 0x0c, 0x12,  /* lea r9, [r10+r10] */
+				      0x45, 0x8d, 0x52, 0xff,  /* lea r10d, [r10-1] */
+				      0x45, 0x0f, 0xb6, 0xd2}; /* movzx r10d, r10b */
+	static const uint8_t load[] = {0x43, 0x8b, 0x8c, 0xcf}; /* mov ecx, [r15+r9*8+d] */
+	static const uint8_t jump[] = {0x43, 0xff, 0xa4, 0xcf}; /* jmp [r15+r9*8+d] */
+	struct emit *e = &x->e;
+
+	spill_rcx(e);
+	emit_load_ts_reg(e, H_R10, TS_RAS_TOP);
+	emit_bytes(e, pop, sizeof(pop));
+	emit_store_ts_reg(e, TS_RAS_TOP, H_R10);
+	emit_bytes(e, load, sizeof(load));
+	emit_u32(e, TS_RAS);
+	compare_entry(e, NULL, 0);
+	emit_bytes(e, (const uint8_t[]){0xe3, 0x0c}, 2); /* jrcxz: predicted */
+	restore_rcx(e);
+	emit_jmp(e, tr_lookup);
+	restore_rcx(e);
+	emit_bytes(e, jump, sizeof(jump));
+	emit_u32(e, TS_RAS + 8);
+}
+
 static bool call(struct xctx *x)
 {
 	bool direct = x->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
@@ -67,7 +141,7 @@ static bool call(struct xctx *x)
 	if (direct)
 		x_exit_jmp(x, XE_CHAIN, rel_target(x), 0);
 	else
-		emit_jmp(&x->e, tr_lookup);
+		inline_lookup(x);
 	if (lea_rel)
 		emit_patch_rel32(lea_rel, x->e.p);
 	x_exit_jmp(x, XE_CHAIN, x->next, 0); /* the landing pad */
@@ -82,7 +156,7 @@ static bool ret(struct xctx *x)
 		return false;
 	x_gs_load(x, R11D, R12D, 0, 4);
 	esp_add(x, (int32_t)(4 + pop));
-	emit_jmp(&x->e, tr_ret);
+	inline_ret(x);
 	return true;
 }
 
@@ -94,7 +168,7 @@ static bool jmp(struct xctx *x)
 	}
 	if (x->in.operand_width != 32 || x_load_operand(x, 0, R11D) < 0)
 		return false;
-	emit_jmp(&x->e, tr_lookup);
+	inline_lookup(x);
 	return true;
 }
 
