@@ -7,10 +7,29 @@
 
 #include <cpuid.h>
 
+/* CPUID exits to the hypervisor on a cloud VM (tens of microseconds) and
+ * guests ask the same leaves again and again: remember the answers. */
+struct cpuid_memo {
+	uint32_t leaf, sub, valid, r[4];
+};
+static __thread struct cpuid_memo memo[32];
+
+static void host_cpuid(uint32_t leaf, uint32_t sub, unsigned *a, unsigned *b, unsigned *c,
+		       unsigned *d)
+{
+	struct cpuid_memo *m = &memo[(leaf * 7 + sub + (leaf >> 28)) & 31];
+	if (!m->valid || m->leaf != leaf || m->sub != sub) {
+		unsigned r[4];
+		__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+		*m = (struct cpuid_memo){leaf, sub, 1, {r[0], r[1], r[2], r[3]}};
+	}
+	*a = m->r[0], *b = m->r[1], *c = m->r[2], *d = m->r[3];
+}
+
 void emu_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
 	unsigned a, b, c, d;
-	__cpuid_count(leaf, sub, a, b, c, d);
+	host_cpuid(leaf, sub, &a, &b, &c, &d);
 	if (leaf == 1) {
 		/* no OSXSAVE, AVX, FMA, F16C: guest AVX state is not saved */
 		c &= ~((1u << 27) | (1u << 28) | (1u << 12) | (1u << 29));

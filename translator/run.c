@@ -160,6 +160,8 @@ enter:
 			}
 			if (!pc)
 				goto enter;
+		} else if (why == EXIT_LOOKUP) {
+			tc->st.jtbl_misses++;
 		} else if (why == EXIT_CALLOUT) {
 			uint32_t row = ts->exit_arg & 0xff;
 			out->stop = TR_CALLOUT;

@@ -362,6 +362,11 @@ void tcache_unchain_all(struct tcache *tc)
 	}
 }
 
+void tcache_set_counting(struct tcache *tc, bool on)
+{
+	tc->counting = on;
+}
+
 const struct tcache_stats *tcache_stats(const struct tcache *tc)
 {
 	return &tc->st;

@@ -64,7 +64,13 @@ struct tcache_stats {
 	uint64_t chains, unchains, lookups_c, flushes, invalidations, invalidated_blocks;
 	uint64_t translate_ns;
 	uint64_t untranslatable;
+	uint64_t jtbl_misses; /* indirect branches and unpredicted returns resolved in C */
 };
+
+/* From now on, translated code counts indirect branches and returns into
+ * tstate (n_indirect, n_ret, n_ret_hit).  Costs a few instructions per
+ * site; for --stats. */
+void tcache_set_counting(struct tcache *tc, bool on);
 
 struct tcache *tcache_create(size_t code_size, const struct tcache_env *env, char *err,
 			     size_t errlen);

@@ -49,6 +49,7 @@ struct tcache {
 	struct tcache_stats st;
 	uint8_t *single;           /* scratch area for tcache_single */
 	struct tblock *single_blk; /* the last one-instruction block */
+	bool counting;             /* emit --stats counters */
 };
 
 void *tc_meta_alloc(struct tcache *tc, size_t size);

@@ -39,6 +39,8 @@ struct tstate {
 	struct tentry ras[TS_RAS_SIZE];
 	uint32_t exit_arg; /* EXIT_CALLOUT: sensitive.def row */
 	uint32_t in_guest; /* nonzero while translated code runs */
+	/* counted by translated code when the cache counts (--stats) */
+	uint64_t n_indirect, n_ret, n_ret_hit;
 };
 
 #define TS_CHECK(field, off) _Static_assert(offsetof(struct tstate, field) == (off), #field)

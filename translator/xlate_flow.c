@@ -10,6 +10,7 @@
  */
 #include "translator/xlate_int.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define R12D ZYDIS_REGISTER_R12D
@@ -53,6 +54,16 @@ static uint8_t *ras_push(struct xctx *x, uint32_t ret)
 	return e->overflow ? NULL : rel;
 }
 
+/* ++tstate.FIELD without touching flags (only when the cache counts). */
+static void count(struct xctx *x, int32_t off)
+{
+	if (!x->tc->counting)
+		return;
+	emit_load_ts_reg64(&x->e, H_R13, off);
+	emit_bytes(&x->e, (const uint8_t[]){0x4d, 0x8d, 0x6d, 0x01}, 4); /* lea r13, [r13+1] */
+	emit_store_ts_reg64(&x->e, off, H_R13);
+}
+
 /* rcx is needed for jrcxz: spill it, and put it back on every way out. */
 static void spill_rcx(struct emit *e)
 {
@@ -85,6 +96,7 @@ static void inline_lookup(struct xctx *x)
 	static const uint8_t jump[] = {0x43, 0xff, 0x64, 0xd1, 0x08}; /* jmp [r9+r10*8+8] */
 	struct emit *e = &x->e;
 
+	count(x, (int32_t)offsetof(struct tstate, n_indirect));
 	spill_rcx(e);
 	emit_load_ts_reg(e, H_RCX, TS_PENDING);
 	emit_bytes(e, (const uint8_t[]){0xe3, 0x0c}, 2); /* jrcxz: nothing pending */
@@ -112,6 +124,7 @@ static void inline_ret(struct xctx *x)
 	static const uint8_t jump[] = {0x43, 0xff, 0xa4, 0xcf}; /* jmp [r15+r9*8+d] */
 	struct emit *e = &x->e;
 
+	count(x, (int32_t)offsetof(struct tstate, n_ret));
 	spill_rcx(e);
 	emit_load_ts_reg(e, H_R10, TS_RAS_TOP);
 	emit_bytes(e, pop, sizeof(pop));
@@ -123,6 +136,7 @@ static void inline_ret(struct xctx *x)
 	restore_rcx(e);
 	emit_jmp(e, tr_lookup);
 	restore_rcx(e);
+	count(x, (int32_t)offsetof(struct tstate, n_ret_hit));
 	emit_bytes(e, jump, sizeof(jump));
 	emit_u32(e, TS_RAS + 8);
 }

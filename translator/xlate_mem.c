@@ -180,8 +180,42 @@ static int reencode_borrowed(struct xctx *x, ZydisEncoderRequest *req)
 	return 0;
 }
 
+/* The common case needs no encoder: a memory operand through ds/es/ss
+ * (no override), 32-bit addressing, no esp, not the disp32-only ModRM form
+ * (RIP-relative in 64-bit mode): prefixing %gs and the address-size
+ * override to the guest's own bytes gives the host instruction. */
+static bool prefix_only(const struct xctx *x)
+{
+	const ZydisDecodedInstruction *in = &x->in;
+
+	if (in->address_width != 32 || (in->attributes & ZYDIS_ATTRIB_HAS_SEGMENT) ||
+	    (in->attributes & ZYDIS_ATTRIB_HAS_ADDRESSSIZE) || !in->raw.modrm.offset ||
+	    (in->raw.modrm.mod == 0 && in->raw.modrm.rm == 5) ||
+	    in->mnemonic == ZYDIS_MNEMONIC_LEA ||
+	    (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && in->opcode == 0x82))
+		return false;
+	bool mem = false;
+	for (unsigned i = 0; i < in->operand_count_visible; i++) {
+		mem |= x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY;
+		const ZydisDecodedOperand *o = &x->ops[i];
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+		    (o->reg.value == ZYDIS_REGISTER_ESP || o->reg.value == ZYDIS_REGISTER_SP))
+			return false;
+		if (o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+		    (o->mem.base == ZYDIS_REGISTER_ESP || o->mem.index == ZYDIS_REGISTER_ESP))
+			return false;
+	}
+	return mem;
+}
+
 int x_reencode(struct xctx *x)
 {
+	if (prefix_only(x)) {
+		emit_bytes(&x->e, (const uint8_t[]){0x65, 0x67}, 2);
+		x_copy(x);
+		return 0;
+	}
+
 	ZydisEncoderRequest req;
 	bool lea = x->in.mnemonic == ZYDIS_MNEMONIC_LEA, mem = false;
 
