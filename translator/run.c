@@ -40,6 +40,15 @@ int tr_set_window(struct tstate *ts, void *window)
 	return 0;
 }
 
+static void (*async_fn)(void *ctx, int sig, const siginfo_t *si);
+static void *async_ctx;
+
+void tr_set_async_handler(void (*fn)(void *ctx, int sig, const siginfo_t *si), void *ctx)
+{
+	async_ctx = ctx;
+	async_fn = fn;
+}
+
 static void not_ours(int sig)
 {
 	static const char msg[] = "ringvm: internal fault outside translated code\n";
@@ -61,6 +70,7 @@ static void window_fault(struct tcache *tc, struct tstate *ts, int sig, uint64_t
 	}
 	cur.fault.sig = sig;
 	cur.fault.addr = ga;
+	cur.fault.err = (uint32_t)uc->uc_mcontext.gregs[REG_ERR];
 	if (sig == SIGSEGV)
 		cur.fault.code = tc->env.mapped && tc->env.mapped(tc->env.ctx, ga) ? SEGV_ACCERR
 										: SEGV_MAPERR;
@@ -74,17 +84,21 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	struct tcache *tc = cur.tc;
 	struct tstate *ts = cur.ts;
 
+	if (si->si_code <= 0 && async_fn) { /* sent, not raised by an instruction */
+		async_fn(async_ctx, sig, si);
+		return;
+	}
 	if (!cur.active || !tr_fault_state(tc, ts, uc)) {
 		not_ours(sig);
 		return;
 	}
 	cur.active = 0;
 	uint64_t a = (uint64_t)(uintptr_t)si->si_addr;
-	cur.fault = (struct tr_fault){sig, si->si_code, ts->g.eip};
+	cur.fault = (struct tr_fault){sig, si->si_code, ts->g.eip, 0};
 	if ((sig == SIGSEGV || sig == SIGBUS) && a - ts->window < (1ull << 32) + 0x10000)
 		window_fault(tc, ts, sig, a, uc, si);
 	else if (sig == SIGSEGV) /* #GP: i386 Linux reports si_addr 0 */
-		cur.fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0};
+		cur.fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0, 0};
 	siglongjmp(cur.jb, 1);
 }
 
@@ -113,7 +127,7 @@ void tr_kick(struct tstate *ts)
 static void stop_fault(struct tr_exit *out, int sig, int code, uint32_t addr)
 {
 	out->stop = TR_FAULT;
-	out->fault = (struct tr_fault){sig, code, addr};
+	out->fault = (struct tr_fault){sig, code, addr, 0};
 }
 
 void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)

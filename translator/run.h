@@ -27,6 +27,7 @@ struct tr_fault {
 	int sig;       /* SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
 	int code;      /* si_code for the guest */
 	uint32_t addr; /* guest fault address (SIGSEGV/SIGBUS) or eip */
+	uint32_t err;  /* page-fault error code for a window fault, else 0 */
 };
 
 struct tr_exit {
@@ -39,6 +40,11 @@ struct tr_exit {
 /* Installs the fault handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP)
  * for this process.  0 or -errno. */
 int tr_signals_install(void);
+
+/* Where those signals go when they are not faults (si_code <= 0: kill,
+ * tgkill, sigqueue, e.g. a guest raise(SIGSEGV)).  Called in the signal
+ * handler. */
+void tr_set_async_handler(void (*fn)(void *ctx, int sig, const siginfo_t *si), void *ctx);
 
 /* Runs the guest in TS->g from g.eip until something the monitor must
  * handle.  The calling thread's GS base must be TS->window. */

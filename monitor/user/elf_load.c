@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/openat2.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -300,6 +302,29 @@ static uint32_t phdr_addr(const struct elf_file *f, uint32_t bias)
 	return 0;
 }
 
+/* Host path of NAME inside SYSROOT with symbolic links resolved inside it
+ * too (Debian's /lib/ld-linux.so.2 is a link to /lib/i386-linux-gnu/...). */
+static int in_sysroot(const char *sysroot, const char *name, char *out, size_t n)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+	char link[48];
+	int root = open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC), rc = -ENOENT;
+
+	if (root < 0)
+		return -errno;
+	long fd = syscall(SYS_openat2, root, name[0] == '/' ? name + 1 : name, &how, sizeof(how));
+	if (fd >= 0) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+		ssize_t l = readlink(link, out, n - 1);
+		rc = l < 0 ? -errno : 0;
+		if (l >= 0)
+			out[l] = 0;
+		close((int)fd);
+	}
+	close(root);
+	return rc;
+}
+
 static int open_interp(struct elf_file *exe, struct elf_file *in, const char *sysroot, char *path,
 		       size_t pathlen)
 {
@@ -315,6 +340,8 @@ static int open_interp(struct elf_file *exe, struct elf_file *in, const char *sy
 		return ferr(exe, -ENOEXEC, "bad PT_INTERP");
 	int n = snprintf(path, pathlen, "%s%s%s", sysroot ? sysroot : "",
 			 sysroot && name[0] != '/' ? "/" : "", name);
+	if (sysroot && in_sysroot(sysroot, name, path, pathlen) == 0)
+		n = (int)strlen(path);
 	if (n < 0 || (size_t)n >= pathlen)
 		return ferr(exe, -ENAMETOOLONG, "interpreter path too long");
 	int rc = elf_open(in, path, exe->err, exe->errlen);

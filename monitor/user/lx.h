@@ -72,12 +72,15 @@ struct lx_proc {
 	struct lx_desc ldt[LX_LDT_COUNT]; /* modify_ldt entries (small LDT) */
 	const char *sysroot;       /* -L, or NULL */
 	const char *self_exe;      /* ringvm binary, for execve under ringvm */
-	const char *exe;           /* guest path of the program (/proc/self/exe),
-				      absolute */
-	uint32_t vdso;             /* guest address of __kernel_vsyscall, or 0 */
+	const char *exe;           /* guest path of the program (/proc/self/exe):
+				      lx_proc_init makes it absolute and resolves
+				      symbolic links, inside the sysroot */
+	uint32_t vdso;             /* guest address of __kernel_vsyscall, or 0
+				      (frames use their own retcode) */
 	uint32_t personality;      /* as personality(2) set it; PER_LINUX = 0 */
 	uint64_t host_owned;       /* signals (bit sig-1) whose host handlers
-				      belong to the run loop: never touched */
+				      belong to the run loop: never touched
+				      (lx_proc_init: SEGV BUS FPE ILL TRAP) */
 	uint64_t unknown_syscalls; /* counted for --stats */
 	uint64_t syscalls;
 	uint64_t unknown_seen[8];  /* bit N: i386 number N (< 512) was unknown */
@@ -89,7 +92,7 @@ struct lx_proc {
 	void (*kick_pc)(void *ctx, uintptr_t host_pc);
 	void *kick_ctx;
 	int sysroot_fd;            /* O_PATH of sysroot, or -1 */
-	char exe_abs[PATH_MAX];    /* exe made absolute (lx_proc_init) */
+	char exe_abs[PATH_MAX];    /* storage for exe */
 	bool trace;                /* print every call to stderr (lx_proc_init:
 				      set if RINGVM_STRACE is in the environment) */
 };

@@ -155,9 +155,9 @@ static long lx_exec_ringvm(struct lx_thread *t, struct lx_exec *e)
 		return -ENOMEM;
 	v[k++] = "ringvm";
 	v[k++] = "user";
-	if (t->proc->sysroot) {
+	if (lx_sysroot_path(t->proc, e->host, sizeof e->host) == 0) { /* absolute: cwd moves */
 		v[k++] = "-L";
-		v[k++] = (char *)t->proc->sysroot;
+		v[k++] = e->host;
 	}
 	v[k++] = "-0";
 	v[k++] = e->argc ? e->argv[0] : "";

@@ -41,7 +41,7 @@
 typedef long (*lx_fn)(struct lx_thread *t, const uint32_t *a);
 
 enum lx_flags {
-	LXF_NORESTART = 1, /* EINTR is never turned into a restart (SA_RESTART) */
+	LXF_NORESTART = 1, /* an interrupted call is never restarted (SA_RESTART) */
 	LXF_NORESULT = 2,  /* the handler set all registers itself (sigreturn) */
 	LXF_NOSYS = 4,     /* deliberately -ENOSYS: not counted as unknown */
 };
@@ -104,6 +104,10 @@ int lx_str(struct lx_thread *t, uint32_t addr, uint32_t max, bool optional, cons
 int lx_path(struct lx_thread *t, uint32_t addr, bool follow, char buf[PATH_MAX], const char **out);
 /* "/proc/self/exe" or the same link through our pid (lx_path.c)? */
 bool lx_is_self_exe(const char *path);
+/* p->exe made absolute and canonical (lx_proc_init). */
+void lx_canonical_exe(struct lx_proc *p);
+/* Absolute host path of the sysroot: 0, or -ENOENT without one. */
+int lx_sysroot_path(const struct lx_proc *p, char *out, size_t n);
 
 static inline int64_t lx_s64(uint32_t lo, uint32_t hi)
 {

@@ -7,6 +7,8 @@
  * program, readlink and readlinkat.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,4 +117,45 @@ long lx_sys_readlink(struct lx_thread *t, const uint32_t *a)
 long lx_sys_readlinkat(struct lx_thread *t, const uint32_t *a)
 {
 	return lx_readlink_common(t, (int32_t)a[0], a[1], a[2], a[3]);
+}
+
+/* The guest program as /proc/self/exe shows it: absolute, symbolic links
+ * resolved (inside the sysroot when it is there). */
+void lx_canonical_exe(struct lx_proc *p)
+{
+	char host[PATH_MAX], root[PATH_MAX];
+	if (!p->exe || lx_is_self_exe(p->exe))
+		return;
+	if (lx_resolve_path(p, p->exe, true, host, sizeof host) < 0 ||
+	    !realpath(host, p->exe_abs))
+		return;
+	if (lx_sysroot_path(p, root, sizeof root) == 0) {
+		size_t l = strlen(root);
+		if (l > 1 && !strncmp(p->exe_abs, root, l) && p->exe_abs[l] == '/')
+			memmove(p->exe_abs, p->exe_abs + l, strlen(p->exe_abs + l) + 1);
+	}
+	p->exe = p->exe_abs;
+}
+
+int lx_sysroot_path(const struct lx_proc *p, char *out, size_t n)
+{
+	return p->sysroot_fd >= 0 ? lx_fd_path(p->sysroot_fd, out, n) : -ENOENT;
+}
+
+/* getcwd: a directory inside the sysroot is shown as the guest sees it. */
+long lx_sys_getcwd(struct lx_thread *t, const uint32_t *a)
+{
+	char cwd[PATH_MAX], root[PATH_MAX];
+	const char *show = cwd;
+	if (!getcwd(cwd, sizeof cwd))
+		return -errno;
+	if (lx_sysroot_path(t->proc, root, sizeof root) == 0) {
+		size_t l = strlen(root);
+		if (l > 1 && !strncmp(cwd, root, l) && (cwd[l] == '/' || !cwd[l]))
+			show = cwd[l] ? cwd + l : "/";
+	}
+	size_t n = strlen(show) + 1;
+	if (n > a[1])
+		return -ERANGE;
+	return lx_put(t, a[0], show, (uint32_t)n) ? -EFAULT : (long)n;
 }

@@ -273,7 +273,6 @@ static bool lx_deliver(struct lx_thread *t, int sig, const siginfo_t *info,
 	}
 	if (act->flags & SA_RESETHAND) {
 		act->handler = (uint32_t)(uintptr_t)SIG_DFL;
-		act->flags &= ~(uint32_t)SA_SIGINFO;
 		lx_sync_host_action(t, sig);
 	}
 	lx_set_sigmask(t, blocked);

@@ -162,9 +162,9 @@ long lx_sys_fstat64(struct lx_thread *t, const uint32_t *a)
 
 long lx_sys_fstatat64(struct lx_thread *t, const uint32_t *a)
 {
-	if (!a[1])
+	if (!a[1] && !(a[3] & AT_EMPTY_PATH))
 		return -EFAULT;
-	return lx_stat64_at(t, (int32_t)a[0], a[1], a[2], (int)a[3]);
+	return lx_stat64_at(t, (int32_t)a[0], a[1] ? a[1] : ~0u, a[2], (int)a[3]); /* NULL: Linux 6.11 */
 }
 
 long lx_sys_stat(struct lx_thread *t, const uint32_t *a)

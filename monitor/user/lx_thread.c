@@ -27,13 +27,6 @@ int lx_proc_init(struct lx_proc *p, struct uspace *mem, const char *sysroot,
 	p->sysroot = sysroot;
 	p->self_exe = self_exe;
 	p->exe = exe;
-	if (exe && exe[0] != '/') { /* relative: a host path, made absolute */
-		char cwd[PATH_MAX];
-		if (realpath(exe, p->exe_abs) || (getcwd(cwd, sizeof cwd) &&
-						  snprintf(p->exe_abs, sizeof p->exe_abs, "%s/%s", cwd,
-							   exe) < (int)sizeof p->exe_abs))
-			p->exe = p->exe_abs;
-	}
 	p->sysroot_fd = -1;
 	p->trace = getenv("RINGVM_STRACE") != NULL;
 	if (sysroot) {
@@ -42,6 +35,7 @@ int lx_proc_init(struct lx_proc *p, struct uspace *mem, const char *sysroot,
 			return -errno;
 	}
 	lx_signal_proc_init(p);
+	lx_canonical_exe(p);
 	return 0;
 }
 

@@ -145,6 +145,13 @@ static void kick(void *ctx)
 	tr_kick(((struct user *)ctx)->ts);
 }
 
+/* A fault signal sent by kill/tgkill rather than raised by an instruction:
+ * an ordinary asynchronous signal for the guest. */
+static void sent_signal(void *ctx, int sig, const siginfo_t *si)
+{
+	lx_host_signal(&((struct user *)ctx)->t, sig, si);
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec t;
@@ -204,6 +211,7 @@ static int setup(struct user *u, const struct user_opts *o, char *err, size_t er
 		return snprintf(err, errlen, "cannot set up the translator: %s", strerror(-rc)), rc;
 	lx_thread_init(&u->t, &u->p, g);
 	u->p.kick = kick;
+	tr_set_async_handler(sent_signal, u);
 	u->p.kick_ctx = u;
 	return 0;
 }
@@ -224,7 +232,11 @@ static enum lx_result step(struct user *u)
 		if (u->trace_faults)
 			fprintf(stderr, "ringvm: guest fault: signal %d code %d addr %08x at eip %08x\n",
 				x.fault.sig, x.fault.code, x.fault.addr, u->ts->g.eip);
-		lx_fault(&u->t, x.fault.sig, x.fault.code, x.fault.addr);
+		if (x.fault.err)
+			lx_fault_trap(&u->t, x.fault.sig, x.fault.code, x.fault.addr, 14,
+				      x.fault.err);
+		else
+			lx_fault(&u->t, x.fault.sig, x.fault.code, x.fault.addr);
 		return LX_CONTINUE;
 	case TR_PENDING:
 		return LX_CONTINUE;

@@ -324,7 +324,7 @@ static bool place(struct inst *in, struct dstate *s, uint32_t t)
 		if (rest & ((1u << in->scale) - 1)) {
 			if (in->dispsz != 4)
 				return false;
-			in->disp += (int32_t)(rest & ((1u << in->scale) - 1));
+			in->disp = (int32_t)((uint32_t)in->disp + (rest & ((1u << in->scale) - 1)));
 			rest &= ~((1u << in->scale) - 1);
 		}
 		s->r[in->index] = rest >> in->scale;
