@@ -5,6 +5,18 @@
 
 #include <string.h>
 
+void tr_fx_sync(struct gcpu *g)
+{
+	uint8_t hw[512] __attribute__((aligned(16)));
+
+	if (!(g->fx_state & GCPU_FX_CACHED))
+		return;
+	__asm__ volatile("fxsave %0" : "=m"(hw));
+	memcpy(g->fx, hw, 24);                /* FCW FSW FTW FOP FIP FDP */
+	memcpy(g->fx + 32, hw + 32, 160 - 32); /* st0-st7 */
+	g->fx_state = 0;
+}
+
 bool tr_fault_state(struct tcache *tc, struct tstate *ts, const ucontext_t *uc)
 {
 	const greg_t *r = uc->uc_mcontext.gregs;
@@ -26,6 +38,7 @@ bool tr_fault_state(struct tcache *tc, struct tstate *ts, const ucontext_t *uc)
 	g->eip = eip;
 	if (uc->uc_mcontext.fpregs)
 		memcpy(g->fx, uc->uc_mcontext.fpregs, sizeof(g->fx));
+	g->fx_state = 0; /* the whole image, from the signal context */
 	if ((fix & 15) == XF_BORROW)
 		g->regs[fix >> 4] = (uint32_t)ts->spill[1];
 	return true;

@@ -15,6 +15,11 @@
 
 #include "translator/tcache.h"
 
+/* Makes G->fx the whole x87/SSE state (see GCPU_FX_CACHED): call before C
+ * code reads or writes it.  The next entry to translated code then loads
+ * all of it. */
+void tr_fx_sync(struct gcpu *g);
+
 /* If the host pc in UC is inside translated code, stores the guest state in
  * TS->g (eip included) and returns true. */
 bool tr_fault_state(struct tcache *tc, struct tstate *ts, const ucontext_t *uc);

@@ -33,13 +33,19 @@ enum gcpu_seg { GS_ES, GS_CS, GS_SS, GS_DS, GS_FS, GS_GS, GS_COUNT };
 #define GF_ID 0x200000u
 #define GF_ARITH (GF_CF | GF_PF | GF_AF | GF_ZF | GF_SF | GF_OF)
 
+#define GCPU_FX_CACHED 1u
+
 struct gcpu {
 	uint32_t regs[GR_COUNT];
 	uint32_t eip;
 	uint32_t eflags;
 	uint32_t seg_base[GS_COUNT];
 	uint16_t seg[GS_COUNT];
-	uint32_t pad;
+	/* GCPU_FX_CACHED: the x87 registers (FCW..st7, bytes 0-23 and 32-159
+	 * of fx) are still live in the host FPU and the image's copy is stale;
+	 * call tr_fx_sync() before reading or writing fx.  0: fx is the whole
+	 * state and the next entry loads all of it. */
+	uint32_t fx_state;
 	/* x87/MMX/SSE state in FXSAVE format (legacy area, 512 bytes) */
 	uint8_t fx[512] __attribute__((aligned(16)));
 };

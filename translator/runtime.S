@@ -36,7 +36,20 @@ tr_enter:
 	mov [rdi + TS_HOST_RSP], rsp
 	mov r15, rdi
 	mov r11, rsi
-	fxrstor [r15 + TS_FX]
+	test dword ptr [r15 + TS_FX_STATE], 1  /* GCPU_FX_CACHED */
+	jnz 1f
+	fxrstor [r15 + TS_FX]                  /* the whole image */
+	jmp 2f
+1:	movaps xmm0, [r15 + TS_FX + 160]       /* x87 is still in the FPU */
+	movaps xmm1, [r15 + TS_FX + 176]
+	movaps xmm2, [r15 + TS_FX + 192]
+	movaps xmm3, [r15 + TS_FX + 208]
+	movaps xmm4, [r15 + TS_FX + 224]
+	movaps xmm5, [r15 + TS_FX + 240]
+	movaps xmm6, [r15 + TS_FX + 256]
+	movaps xmm7, [r15 + TS_FX + 272]
+	ldmxcsr [r15 + TS_FX + 24]
+2:
 	mov eax, [r15 + TS_EFLAGS]
 	and eax, 0x00240cd5          /* CF PF AF ZF SF DF OF AC ID; never TF */
 	or eax, 0x202
@@ -71,9 +84,19 @@ tr_exit:
 	mov [r15 + TS_REGS + 20], ebp
 	mov [r15 + TS_REGS + 24], esi
 	mov [r15 + TS_REGS + 28], edi
-	fxsave [r15 + TS_FX]
-	fninit
+	/* C clobbers xmm and wants the default MXCSR; it leaves the x87
+	 * registers alone, so they stay in the FPU (GCPU_FX_CACHED) */
+	movaps [r15 + TS_FX + 160], xmm0
+	movaps [r15 + TS_FX + 176], xmm1
+	movaps [r15 + TS_FX + 192], xmm2
+	movaps [r15 + TS_FX + 208], xmm3
+	movaps [r15 + TS_FX + 224], xmm4
+	movaps [r15 + TS_FX + 240], xmm5
+	movaps [r15 + TS_FX + 256], xmm6
+	movaps [r15 + TS_FX + 272], xmm7
+	stmxcsr [r15 + TS_FX + 24]
 	ldmxcsr [rip + mxcsr_default]
+	mov dword ptr [r15 + TS_FX_STATE], 1
 	mov eax, [r15 + TS_EXIT_REASON]
 	mov rsp, [r15 + TS_HOST_RSP]
 	add rsp, 8

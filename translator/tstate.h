@@ -50,6 +50,7 @@ TS_CHECK(g.eip, TS_EIP);
 TS_CHECK(g.eflags, TS_EFLAGS);
 TS_CHECK(g.seg_base, TS_SEG_BASE);
 TS_CHECK(g.seg, TS_SEG);
+TS_CHECK(g.fx_state, TS_FX_STATE);
 TS_CHECK(g.fx, TS_FX);
 TS_CHECK(host_rsp, TS_HOST_RSP);
 TS_CHECK(window, TS_WINDOW);

@@ -12,6 +12,7 @@
 #define TS_EFLAGS      36
 #define TS_SEG_BASE    40
 #define TS_SEG         64
+#define TS_FX_STATE    76
 #define TS_FX          80
 #define TS_HOST_RSP    592
 #define TS_WINDOW      600

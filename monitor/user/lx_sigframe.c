@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "monitor/user/lx_int.h"
+#include "translator/fault.h"
 
 struct lx_sigcontext {
 	uint16_t gs, gsh, fs, fsh, es, esh, ds, dsh;
@@ -317,6 +318,7 @@ static int lx_plain_frame(struct lx_thread *t, int sig, const struct lx_sigactio
 int lx_setup_frame(struct lx_thread *t, int sig, const struct lx_sigaction *act,
 		   const siginfo_t *info, const struct lx_trap *trap, uint64_t oldmask)
 {
+	tr_fx_sync(t->cpu); /* the frame saves the whole x87/SSE state */
 	if (act->flags & SA_SIGINFO)
 		return lx_rt_frame(t, sig, act, info, trap, oldmask);
 	return lx_plain_frame(t, sig, act, trap, oldmask);
@@ -356,6 +358,7 @@ static int lx_restore_fpu(struct lx_thread *t, uint32_t addr, uint8_t *fx)
 /* Guest state from SC into a copy of the CPU, committed only if valid. */
 static int lx_restore_sigcontext(struct lx_thread *t, const struct lx_sigcontext *sc)
 {
+	tr_fx_sync(t->cpu); /* the image is replaced whole below */
 	struct gcpu c = *t->cpu;
 	if ((sc->cs | 3) != LX_USER_CS || (sc->ss | 3) != LX_USER_DS)
 		return -EINVAL;

@@ -23,6 +23,8 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "translator/fault.h"
+
 #include <Zydis/Zydis.h>
 
 #include "memory/uspace.h"
@@ -127,6 +129,7 @@ static struct tr_exit exec_at(uint32_t at, const uint8_t *code, unsigned len, un
 	memcpy(out->s.r, ts->g.regs, sizeof(out->s.r));
 	out->s.flags = ts->g.eflags;
 	out->s.seg_base = in->seg_base;
+	tr_fx_sync(&ts->g);
 	memcpy(out->s.fx, ts->g.fx, sizeof(out->s.fx));
 	memcpy(out->mem, base + DX_DATA, DX_DATA_SIZE);
 	if (ex.stop == TR_FAULT) {
