@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # common.sh — helpers sourced by the ringvm scripts (Debian 12 x86-64 host):
 #   ringvm_deps          install missing build/test packages (quiet if none)
-#   ringvm_fetch_guest   fetch + extract the default i386 guest, export RINGVM_*
+#   ringvm_fetch_guest   fetch + extract the default i386 guest and the i386
+#                        sysroot for dynamic programs (-L), export RINGVM_*
 #   ringvm_build DIR [meson args...]   configure (if needed) and compile DIR
 # Progress goes to stderr; the callers keep stdout for results.
 
@@ -12,6 +13,11 @@ if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
 RINGVM_PACKAGES=(build-essential meson ninja-build pkg-config libzydis-dev
   libcapstone-dev libelf-dev check liblzma-dev zlib1g-dev gcc-multilib
   qemu-user qemu-system-x86 busybox-static xz-utils file)
+
+# Debian i386 packages merged into the sysroot for dynamic guest programs
+# (`ringvm user -L`): coreutils and everything it needs at run time.
+RINGVM_SYSROOT_PACKAGES=(libc6 libgcc-s1 libacl1 libattr1 libgmp10 libpcre2-8-0
+  libselinux1 coreutils)
 
 ringvm_log() { printf 'ringvm: %s\n' "$*" >&2; }
 
@@ -93,8 +99,32 @@ _ringvm_cached() {
   [[ -d $d ]] && printf '%s\n' "${d%/}"
 }
 
+# Assemble the extracted package directories $@ into one sysroot,
+# $RINGVM_CACHE/guest/sysroot-i386, with Debian 12's merged /usr (bin, sbin,
+# lib -> usr/...); print its path. It is rebuilt only when the list of
+# package versions changes (kept in its .ringvm-packages).
+_ringvm_sysroot() {
+  local root=$RINGVM_CACHE/guest/sysroot-i386 list d l
+  list=$(printf '%s\n' "${@##*/}")
+  if [[ ! -d $root || $(cat "$root/.ringvm-packages" 2>/dev/null) != "$list" ]]; then
+    ringvm_log "assembling the i386 sysroot from $# packages..."
+    rm -rf "$root.new" && mkdir -p "$root.new/usr" || return 1
+    for d; do cp -a "$d/." "$root.new/" || return 1; done
+    for l in bin sbin lib; do
+      mkdir -p "$root.new/usr/$l" || return 1
+      if [[ -d $root.new/$l && ! -L $root.new/$l ]]; then
+        cp -a "$root.new/$l/." "$root.new/usr/$l/" && rm -rf "${root:?}.new/$l" || return 1
+      fi
+      ln -sfn "usr/$l" "$root.new/$l" || return 1
+    done
+    printf '%s\n' "$list" >"$root.new/.ringvm-packages" || return 1
+    rm -rf "$root" && mv "$root.new" "$root" || return 1
+  fi
+  printf '%s\n' "$root"
+}
+
 ringvm_fetch_guest() {
-  local guest=$RINGVM_CACHE/guest kdir="" bdir="" pkg pkgs f
+  local guest=$RINGVM_CACHE/guest kdir="" bdir="" sroot="" pkg pkgs f have sdirs=()
   mapfile -t pkgs < <(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-686-unsigned$' |
     cut -d' ' -f1 | sort -rV)
   for pkg in "${pkgs[@]}"; do
@@ -110,6 +140,21 @@ ringvm_fetch_guest() {
   bdir=$(_ringvm_deb busybox-static) || bdir=$(_ringvm_cached 'busybox-static_*') ||
     { ringvm_log "error: could not fetch busybox-static:i386"; exit 1; }
 
+  # the sysroot: candidate versions in one apt-cache call (each call takes
+  # seconds); _ringvm_deb fetches what is not extracted yet
+  have=$(apt-cache show --no-all-versions "${RINGVM_SYSROOT_PACKAGES[@]/%/:i386}" 2>/dev/null |
+    awk '/^Package: /{p=$2} /^Version: /{v=$2; sub(/^[0-9]+:/, "", v); print p "_" v}' || true)
+  for pkg in "${RINGVM_SYSROOT_PACKAGES[@]}"; do
+    f=$guest/$(grep -m1 "^${pkg}_" <<<"$have")
+    [[ $f != "$guest/" && -d $f ]] || f=$(_ringvm_deb "$pkg") || f=$(_ringvm_cached "${pkg}_*") ||
+      { ringvm_log "warning: could not fetch $pkg:i386: no i386 sysroot (RINGVM_SYSROOT unset)"; sdirs=(); break; }
+    sdirs+=("$f")
+  done
+  if ((${#sdirs[@]})); then
+    sroot=$(_ringvm_sysroot "${sdirs[@]}") ||
+      { ringvm_log "error: could not assemble the i386 sysroot (remove $guest/sysroot-i386 and retry)"; exit 1; }
+  fi
+
   for f in "$kdir"/boot/vmlinuz-*; do RINGVM_KERNEL=$f; done
   RINGVM_KVER=${RINGVM_KERNEL##*/vmlinuz-}
   RINGVM_SYSMAP=$kdir/boot/System.map-$RINGVM_KVER
@@ -119,7 +164,13 @@ ringvm_fetch_guest() {
     [[ -f $f ]] || { ringvm_log "error: missing $f (remove $guest and retry)"; exit 1; }
   done
   export RINGVM_KERNEL RINGVM_SYSMAP RINGVM_KCONFIG RINGVM_BUSYBOX RINGVM_KVER
-  ringvm_log "guest: linux $RINGVM_KVER, ${bdir##*/} (in $guest)"
+  if [[ -n $sroot ]]; then
+    [[ -x $sroot/lib/ld-linux.so.2 && -x $sroot/usr/bin/ls ]] ||
+      { ringvm_log "error: incomplete sysroot $sroot (remove it and retry)"; exit 1; }
+    RINGVM_SYSROOT=$sroot
+    export RINGVM_SYSROOT
+  fi
+  ringvm_log "guest: linux $RINGVM_KVER, ${bdir##*/}${sroot:+, sysroot ${sroot##*/}} (in $guest)"
 }
 
 ringvm_build() {

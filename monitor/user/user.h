@@ -30,6 +30,7 @@ struct user {
 	uint64_t syscalls, untranslatable, faults, signals;
 	uint64_t t_start_ns;
 	bool stats;
+	int stats_fd;      /* --stats goes here: a copy of stderr made at start */
 	bool trace_faults; /* RINGVM_TRACE_FAULTS: print each guest fault */
 };
 

@@ -10,6 +10,7 @@
 #include "monitor/user/user.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 		   "PROG [ARGS...]\n"
 		   "Run a 32-bit x86 Linux program through the translation cache.\n"
 		   "  --stats     print translation and system-call counters at exit\n"
-		   "  -L SYSROOT  look up absolute guest paths (and the ELF interpreter) here first\n"
+		   "  -L SYSROOT  look up absolute guest paths here first; the ELF interpreter\n"
+		   "              of a dynamic program only here\n"
 		   "  -0 ARGV0    the guest's argv[0] (default: PROG)\n"
 		   "  -E VAR=VAL  add to (or replace in) the guest's environment\n");
 }
@@ -248,8 +250,11 @@ static void print_stats(const struct user *u)
 {
 	const struct tcache_stats *s = tcache_stats(u->tc);
 	double secs = (double)(now_ns() - u->t_start_ns) / 1e9;
+	FILE *f = u->stats_fd >= 0 ? fdopen(u->stats_fd, "w") : NULL;
 
-	fprintf(stderr,
+	if (!f)
+		return;
+	fprintf(f,
 		"ringvm stats: %.3f s\n"
 		"  blocks translated   %llu (%llu guest instructions)\n"
 		"  guest/host bytes    %llu / %llu (x%.2f)\n"
@@ -275,6 +280,7 @@ static void print_stats(const struct user *u)
 		(unsigned long long)s->flushes, (unsigned long long)u->syscalls,
 		(unsigned long long)u->p.unknown_syscalls, (unsigned long long)u->faults,
 		(unsigned long long)(u->untranslatable + s->untranslatable));
+	fclose(f);
 }
 
 static void teardown(struct user *u)
@@ -321,6 +327,8 @@ int user_main(int argc, char **argv)
 		return 1;
 	}
 	u.stats = o.stats;
+	/* the guest may close its stderr before it exits: keep our own */
+	u.stats_fd = o.stats ? fcntl(2, F_DUPFD_CLOEXEC, 100) : -1;
 	u.trace_faults = getenv("RINGVM_TRACE_FAULTS") != NULL;
 	u.t_start_ns = now_ns();
 	int rc = setup(&u, &o, err, sizeof(err));
