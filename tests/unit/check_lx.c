@@ -25,93 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "memory/uspace.h"
-#include "monitor/user/lx.h"
-
-#define SCRATCH 0x10000000u
-#define SCRATCH_LEN (1u << 20)
-#define STR SCRATCH               /* strings */
-#define BUF (SCRATCH + 0x10000)   /* buffers */
-#define BUF2 (SCRATCH + 0x20000)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-#define IPC_PRIVATE_VAL 0
-#define IPC_RMID_VAL 0
-
-static struct uspace *us;
-static struct lx_proc P;
-static struct lx_thread T;
-static struct gcpu C;
-static char tmpdir[64];
-
-static void setup(void)
-{
-	us = uspace_create();
-	ck_assert_ptr_nonnull(us);
-	ck_assert_int_eq(lx_proc_init(&P, us, NULL, NULL, "/bin/guest"), 0);
-	memset(&C, 0, sizeof C);
-	lx_thread_init(&T, &P, &C);
-	ck_assert_int_eq(uspace_mmap(us, SCRATCH, SCRATCH_LEN, PROT_READ | PROT_WRITE,
-				     ANON | MAP_FIXED, -1, 0),
-			 SCRATCH);
-	uspace_brk_init(us, 0x08100000);
-	strcpy(tmpdir, "/tmp/check_lx.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
-	lx_proc_fini(&P);
-	uspace_destroy(us);
-}
-
-/* i386 int $0x80 with eax = NR and ebx.. = args; returns eax (signed). */
-static int32_t sys6(uint32_t nr, uint32_t b, uint32_t c, uint32_t d, uint32_t s, uint32_t di,
-		    uint32_t bp)
-{
-	C.regs[GR_EAX] = nr;
-	C.regs[GR_EBX] = b;
-	C.regs[GR_ECX] = c;
-	C.regs[GR_EDX] = d;
-	C.regs[GR_ESI] = s;
-	C.regs[GR_EDI] = di;
-	C.regs[GR_EBP] = bp;
-	C.eip = 0x08048002;
-	ck_assert_int_eq(lx_syscall(&T), LX_CONTINUE);
-	return (int32_t)C.regs[GR_EAX];
-}
-
-#define sys(nr, ...) sys6_(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
-#define sys6_(nr, b, c, d, s, di, bp, ...) sys6(nr, b, c, d, s, di, bp)
-#define sys0(nr) sys6(nr, 0, 0, 0, 0, 0, 0)
-
-static uint8_t *G(uint32_t a)
-{
-	return uspace_base(us) + a;
-}
-
-static uint32_t gstr(uint32_t at, const char *s)
-{
-	strcpy((char *)G(at), s);
-	return at;
-}
-
-static uint32_t u32at(uint32_t a)
-{
-	uint32_t v;
-	memcpy(&v, G(a), 4);
-	return v;
-}
-
-static uint64_t u64at(uint32_t a)
-{
-	uint64_t v;
-	memcpy(&v, G(a), 8);
-	return v;
-}
+#include "lx_fixture.h"
 
 static void tmpfile_with(const char *name, size_t size, char *path)
 {
@@ -150,17 +64,17 @@ START_TEST(stat64_layout)
 	gstr(STR, path);
 	memset(G(BUF), 0xaa, 100);
 	ck_assert_int_eq(sys(195, STR, BUF), 0);
-	ck_assert_uint_eq(u64at(BUF + 0), st.st_dev);          /* st_dev */
+	ck_assert_uint_eq(u64at(BUF + 0), st.st_dev);		 /* st_dev */
 	ck_assert_uint_eq(u32at(BUF + 12), (uint32_t)st.st_ino); /* __st_ino */
 	ck_assert_uint_eq(u32at(BUF + 16), st.st_mode);
-	ck_assert_uint_eq(u32at(BUF + 20), 1);                  /* st_nlink */
+	ck_assert_uint_eq(u32at(BUF + 20), 1); /* st_nlink */
 	ck_assert_uint_eq(u32at(BUF + 24), st.st_uid);
-	ck_assert_uint_eq(u64at(BUF + 44), 1234);               /* st_size */
+	ck_assert_uint_eq(u64at(BUF + 44), 1234); /* st_size */
 	ck_assert_uint_eq(u32at(BUF + 52), st.st_blksize);
 	ck_assert_uint_eq(u64at(BUF + 56), st.st_blocks);
 	ck_assert_uint_eq(u32at(BUF + 72), (uint32_t)st.st_mtim.tv_sec);
-	ck_assert_uint_eq(u64at(BUF + 88), st.st_ino);          /* st_ino */
-	ck_assert_uint_eq(G(BUF)[96], 0xaa);                    /* 96 bytes only */
+	ck_assert_uint_eq(u64at(BUF + 88), st.st_ino); /* st_ino */
+	ck_assert_uint_eq(G(BUF)[96], 0xaa);	       /* 96 bytes only */
 	/* fstat64, fstatat64, lstat64 of a symlink */
 	int fd = open(path, O_RDONLY);
 	memset(G(BUF2), 0, 96);
@@ -261,10 +175,10 @@ START_TEST(clock_gettime_layouts)
 	ck_assert(nsec >= 0 && nsec < 1000000000);
 	ck_assert_int_eq(sys(403, CLOCK_MONOTONIC, BUF), 0); /* clock_gettime64 */
 	ck_assert(u64at(BUF + 8) < 1000000000);
-	ck_assert_int_eq(sys(266, CLOCK_REALTIME, BUF), 0);   /* getres */
+	ck_assert_int_eq(sys(266, CLOCK_REALTIME, BUF), 0); /* getres */
 	ck_assert_int_eq(sys(265, 12345, BUF), -EINVAL);
 	ck_assert_int_eq(sys(13, BUF), (int32_t)u32at(BUF)); /* time */
-	ck_assert_int_eq(sys(78, BUF, 0), 0);                /* gettimeofday */
+	ck_assert_int_eq(sys(78, BUF, 0), 0);		     /* gettimeofday */
 	ck_assert_int_le(labs((int32_t)u32at(BUF) - (long)now.tv_sec), 2);
 	ck_assert_uint_lt(u32at(BUF + 4), 1000000);
 	memset(G(BUF), 0, 8);
@@ -494,10 +408,10 @@ START_TEST(rlimits)
 	ck_assert_int_eq(sys(340, 0, RLIMIT_NOFILE, 0, BUF), 0); /* prlimit64 */
 	ck_assert_uint_ne(u64at(BUF), 0);
 	ck_assert_int_eq(sys(77, RUSAGE_SELF, BUF), 0);
-	ck_assert_int_eq(sys(116, BUF), 0); /* sysinfo */
-	ck_assert_uint_ne(u32at(BUF + 16), 0);   /* totalram */
-	ck_assert_uint_ne(u32at(BUF + 52), 0);   /* mem_unit */
-	ck_assert_int_ge(sys(43, BUF), 0);  /* times */
+	ck_assert_int_eq(sys(116, BUF), 0);    /* sysinfo */
+	ck_assert_uint_ne(u32at(BUF + 16), 0); /* totalram */
+	ck_assert_uint_ne(u32at(BUF + 52), 0); /* mem_unit */
+	ck_assert_int_ge(sys(43, BUF), 0);     /* times */
 }
 END_TEST
 
@@ -560,7 +474,7 @@ int main(void)
 {
 	Suite *s = suite_create("lx");
 	TCase *f = tcase_create("files");
-	tcase_add_checked_fixture(f, setup, teardown);
+	tcase_add_checked_fixture(f, lx_setup_files, lx_teardown_files);
 	tcase_add_test(f, pipe_write_read);
 	tcase_add_test(f, stat64_layout);
 	tcase_add_test(f, old_stat_layout);
@@ -568,14 +482,14 @@ int main(void)
 	tcase_add_test(f, fcntl64_and_llseek);
 	suite_add_tcase(s, f);
 	TCase *m = tcase_create("memory");
-	tcase_add_checked_fixture(m, setup, teardown);
+	tcase_add_checked_fixture(m, lx_setup_files, lx_teardown_files);
 	tcase_add_test(m, mmap2_munmap_mprotect);
 	tcase_add_test(m, brk_moves);
 	tcase_add_test(m, bad_pointers_efault);
 	tcase_add_test(m, tls_descriptors);
 	suite_add_tcase(s, m);
 	TCase *o = tcase_create("other");
-	tcase_add_checked_fixture(o, setup, teardown);
+	tcase_add_checked_fixture(o, lx_setup_files, lx_teardown_files);
 	tcase_add_test(o, clock_gettime_layouts);
 	tcase_add_test(o, uname_is_i686);
 	tcase_add_test(o, unknown_counts);

@@ -27,88 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "memory/uspace.h"
-#include "monitor/user/lx.h"
+#include "lx_fixture.h"
 
-#define SCRATCH 0x10000000u
-#define SCRATCH_LEN (1u << 20)
-#define STR SCRATCH               /* strings */
-#define BUF (SCRATCH + 0x10000)   /* buffers */
-#define BUF2 (SCRATCH + 0x20000)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define IPC_PRIVATE_VAL 0
-#define IPC_RMID_VAL 0
-
-static struct uspace *us;
-static struct lx_proc P;
-static struct lx_thread T;
-static struct gcpu C;
-static char tmpdir[64];
-
-static void setup(void)
-{
-	us = uspace_create();
-	ck_assert_ptr_nonnull(us);
-	ck_assert_int_eq(lx_proc_init(&P, us, NULL, NULL, "/bin/guest"), 0);
-	memset(&C, 0, sizeof C);
-	lx_thread_init(&T, &P, &C);
-	ck_assert_int_eq(uspace_mmap(us, SCRATCH, SCRATCH_LEN, PROT_READ | PROT_WRITE,
-				     ANON | MAP_FIXED, -1, 0),
-			 SCRATCH);
-	uspace_brk_init(us, 0x08100000);
-	strcpy(tmpdir, "/tmp/check_lx.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
-	lx_proc_fini(&P);
-	uspace_destroy(us);
-}
-
-/* i386 int $0x80 with eax = NR and ebx.. = args; returns eax (signed). */
-static int32_t sys6(uint32_t nr, uint32_t b, uint32_t c, uint32_t d, uint32_t s, uint32_t di,
-		    uint32_t bp)
-{
-	C.regs[GR_EAX] = nr;
-	C.regs[GR_EBX] = b;
-	C.regs[GR_ECX] = c;
-	C.regs[GR_EDX] = d;
-	C.regs[GR_ESI] = s;
-	C.regs[GR_EDI] = di;
-	C.regs[GR_EBP] = bp;
-	C.eip = 0x08048002;
-	ck_assert_int_eq(lx_syscall(&T), LX_CONTINUE);
-	return (int32_t)C.regs[GR_EAX];
-}
-
-#define sys(nr, ...) sys6_(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
-#define sys6_(nr, b, c, d, s, di, bp, ...) sys6(nr, b, c, d, s, di, bp)
-#define sys0(nr) sys6(nr, 0, 0, 0, 0, 0, 0)
-
-static uint8_t *G(uint32_t a)
-{
-	return uspace_base(us) + a;
-}
-
-static uint32_t gstr(uint32_t at, const char *s)
-{
-	strcpy((char *)G(at), s);
-	return at;
-}
-
-static uint32_t u32at(uint32_t a)
-{
-	uint32_t v;
-	memcpy(&v, G(a), 4);
-	return v;
-}
-
-
+#define IPC_RMID_VAL	0
 
 START_TEST(socketpair_sendmsg_recvmsg)
 {
@@ -136,8 +58,8 @@ START_TEST(socketpair_sendmsg_recvmsg)
 	memcpy(G(BUF2 + 512), rmh, 28);
 	ck_assert_int_eq(sys(372, s1, BUF2 + 512, 0), 4);
 	ck_assert_mem_eq(G(BUF + 0x100), "ping", 4);
-	ck_assert_uint_eq(u32at(BUF2 + 512 + 20), 16);        /* msg_controllen */
-	ck_assert_uint_eq(u32at(BUF2 + 512 + 128), 16);       /* cmsg_len */
+	ck_assert_uint_eq(u32at(BUF2 + 512 + 20), 16);	/* msg_controllen */
+	ck_assert_uint_eq(u32at(BUF2 + 512 + 128), 16); /* cmsg_len */
 	ck_assert_uint_eq(u32at(BUF2 + 512 + 128 + 4), SOL_SOCKET);
 	ck_assert_uint_eq(u32at(BUF2 + 512 + 128 + 8), SCM_RIGHTS);
 	int got = (int)u32at(BUF2 + 512 + 128 + 12);
@@ -257,19 +179,20 @@ START_TEST(misc_calls)
 	ck_assert_int_eq(sys(172, 16 /* PR_GET_NAME */, BUF), 0);
 	ck_assert_str_eq((char *)G(BUF), "guestname-longe");
 	ck_assert_int_eq(sys(172, 22 /* PR_SET_SECCOMP */, 2, 0), -EINVAL);
-	ck_assert_int_eq(sys(136, 0xffffffff), 0); /* personality query */
-	ck_assert_int_eq(sys(355, BUF, 16, 0), 16); /* getrandom */
+	ck_assert_int_eq(sys(136, 0xffffffff), 0);	  /* personality query */
+	ck_assert_int_eq(sys(355, BUF, 16, 0), 16);	  /* getrandom */
 	ck_assert_int_ge(sys(356, gstr(STR, "m"), 0), 0); /* memfd_create */
-	int ncpu = sys(242, 0, 128, BUF);                    /* sched_getaffinity */
+	int ncpu = sys(242, 0, 128, BUF);		  /* sched_getaffinity */
 	ck_assert(ncpu > 0 && ncpu % 4 == 0);
 	ck_assert_int_eq(sys(242, 0, 3, BUF), -EINVAL);
-	int e = sys(328, 0, 0);                              /* eventfd2 */
+	int e = sys(328, 0, 0); /* eventfd2 */
 	ck_assert_int_ge(e, 0);
 	/* sysv semaphores through ipc(2) */
 	int id = sys(117, 2 /* SEMGET */, IPC_PRIVATE_VAL, 1, 0600);
 	if (id >= 0) {
 		*(uint32_t *)G(BUF) = 5;
-		ck_assert_int_eq(sys(117, 3 /* SEMCTL */, (uint32_t)id, 0, 16 /* SETVAL */, BUF), 0);
+		ck_assert_int_eq(sys(117, 3 /* SEMCTL */, (uint32_t)id, 0, 16 /* SETVAL */, BUF),
+				 0);
 		ck_assert_int_eq(sys(117, 3, (uint32_t)id, 0, 12 /* GETVAL */, BUF), 5);
 		uint16_t op[3] = {0, (uint16_t)-2, 0};
 		memcpy(G(BUF2), op, 6);
@@ -297,7 +220,7 @@ int main(void)
 {
 	Suite *s = suite_create("lx_net");
 	TCase *n = tcase_create("net");
-	tcase_add_checked_fixture(n, setup, teardown);
+	tcase_add_checked_fixture(n, lx_setup_files, lx_teardown_files);
 	tcase_add_test(n, socketpair_sendmsg_recvmsg);
 	tcase_add_test(n, sockopt_and_names);
 	tcase_add_test(n, select_and_poll);

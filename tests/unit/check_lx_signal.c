@@ -25,71 +25,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "memory/uspace.h"
-#include "monitor/user/lx.h"
+#include "lx_fixture.h"
 
-#define SCRATCH 0x10000000u
-#define SCRATCH_LEN (1u << 20)
-#define STACK_TOP (SCRATCH + SCRATCH_LEN)
-#define STR SCRATCH
-#define BUF (SCRATCH + 0x10000)
-#define HANDLER 0x08049000u
-#define RESTORER 0x0804a000u
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define STACK_TOP    (SCRATCH + SCRATCH_LEN)
+#define HANDLER	     0x08049000u
+#define RESTORER     0x0804a000u
 #define SA_RESTORER_ 0x04000000u
-
-static struct uspace *us;
-static struct lx_proc P;
-static struct lx_thread T;
-static struct gcpu C;
-
-static void setup(void)
-{
-	us = uspace_create();
-	ck_assert_ptr_nonnull(us);
-	ck_assert_int_eq(lx_proc_init(&P, us, NULL, NULL, "/bin/guest"), 0);
-	memset(&C, 0, sizeof C);
-	lx_thread_init(&T, &P, &C);
-	ck_assert_int_eq(uspace_mmap(us, SCRATCH, SCRATCH_LEN, PROT_READ | PROT_WRITE,
-				     ANON | MAP_FIXED, -1, 0),
-			 SCRATCH);
-}
-
-static void teardown(void)
-{
-	lx_proc_fini(&P);
-	uspace_destroy(us);
-}
-
-static int32_t sys6(uint32_t nr, uint32_t b, uint32_t c, uint32_t d, uint32_t s, uint32_t di,
-		    uint32_t bp)
-{
-	C.regs[GR_EAX] = nr;
-	C.regs[GR_EBX] = b;
-	C.regs[GR_ECX] = c;
-	C.regs[GR_EDX] = d;
-	C.regs[GR_ESI] = s;
-	C.regs[GR_EDI] = di;
-	C.regs[GR_EBP] = bp;
-	C.eip = 0x08048002;
-	ck_assert_int_eq(lx_syscall(&T), LX_CONTINUE);
-	return (int32_t)C.regs[GR_EAX];
-}
-
-#define sys(nr, ...) sys6_(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
-#define sys6_(nr, b, c, d, s, di, bp, ...) sys6(nr, b, c, d, s, di, bp)
-
-static uint8_t *G(uint32_t a)
-{
-	return uspace_base(us) + a;
-}
-
-static uint32_t u32at(uint32_t a)
-{
-	uint32_t v;
-	memcpy(&v, G(a), 4);
-	return v;
-}
 
 /* rt_sigaction(SIG, {handler, flags, restorer, mask}) */
 static void set_handler(int sig, uint32_t handler, uint32_t flags, uint64_t mask)
@@ -116,7 +57,7 @@ static void guest_state(struct gcpu *c)
 	uint32_t mxcsr = 0x1fa0;
 	memcpy(c->fx, &fcw, 2);
 	memcpy(c->fx + 2, &fsw, 2);
-	c->fx[4] = 0x80; /* physical register 7 in use */
+	c->fx[4] = 0x80;					   /* physical register 7 in use */
 	uint8_t one[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f}; /* 1.0 */
 	memcpy(c->fx + 32, one, 10);
 	memcpy(c->fx + 24, &mxcsr, 4);
@@ -150,10 +91,10 @@ START_TEST(rt_frame_and_rt_sigreturn)
 	ck_assert_uint_eq((sp + 4) % 16, 0);
 	ck_assert_uint_lt(sp, before.regs[GR_ESP] - 268 - 624);
 	ck_assert_uint_eq(C.regs[GR_EAX], SIGUSR1);
-	ck_assert_uint_eq(u32at(sp), RESTORER);          /* pretcode */
-	ck_assert_uint_eq(u32at(sp + 4), SIGUSR1);       /* sig */
-	ck_assert_uint_eq(u32at(sp + 8), sp + 16);       /* pinfo */
-	ck_assert_uint_eq(u32at(sp + 12), sp + 144);     /* puc */
+	ck_assert_uint_eq(u32at(sp), RESTORER);	     /* pretcode */
+	ck_assert_uint_eq(u32at(sp + 4), SIGUSR1);   /* sig */
+	ck_assert_uint_eq(u32at(sp + 8), sp + 16);   /* pinfo */
+	ck_assert_uint_eq(u32at(sp + 12), sp + 144); /* puc */
 	ck_assert_uint_eq(C.regs[GR_EDX], sp + 16);
 	ck_assert_uint_eq(C.regs[GR_ECX], sp + 144);
 	/* siginfo: signo, errno, code, pid, uid */
@@ -174,11 +115,11 @@ START_TEST(rt_frame_and_rt_sigreturn)
 	uint32_t fp = u32at(sc + 76);
 	ck_assert_uint_eq((fp + 112) % 64, 0);
 	ck_assert_uint_gt(fp, sp + 268 - 1);
-	ck_assert_uint_eq(u32at(fp), 0xffff027f);                /* cw */
-	ck_assert_uint_eq(*(uint16_t *)G(fp + 110), 0);          /* X86_FXSR_MAGIC */
-	ck_assert_uint_eq(u32at(fp + 8) & 0xffff, 0x3fff);       /* tag: st0 valid */
-	ck_assert_mem_eq(G(fp + 112), before.fx, 464);           /* the fxsave image */
-	ck_assert_uint_eq(u32at(sp + 144 + 108), 0);             /* uc_sigmask */
+	ck_assert_uint_eq(u32at(fp), 0xffff027f);	   /* cw */
+	ck_assert_uint_eq(*(uint16_t *)G(fp + 110), 0);	   /* X86_FXSR_MAGIC */
+	ck_assert_uint_eq(u32at(fp + 8) & 0xffff, 0x3fff); /* tag: st0 valid */
+	ck_assert_mem_eq(G(fp + 112), before.fx, 464);	   /* the fxsave image */
+	ck_assert_uint_eq(u32at(sp + 144 + 108), 0);	   /* uc_sigmask */
 	/* handler state: DF clear, FPU reset, mask += SIGUSR1 | sa_mask */
 	ck_assert_uint_eq(C.eflags & GF_DF, 0);
 	ck_assert_uint_eq(*(uint16_t *)C.fx, 0x37f);
@@ -255,16 +196,17 @@ START_TEST(altstack_resethand_nodefer)
 	ss[2] = 100; /* too small */
 	memcpy(G(BUF), ss, 12);
 	ck_assert_int_eq(sys(186, BUF, 0), -ENOMEM);
-	set_handler(SIGUSR1, HANDLER, SA_SIGINFO | SA_ONSTACK | SA_RESETHAND | SA_NODEFER | SA_RESTORER_, 0);
+	set_handler(SIGUSR1, HANDLER,
+		    SA_SIGINFO | SA_ONSTACK | SA_RESETHAND | SA_NODEFER | SA_RESTORER_, 0);
 	guest_state(&C);
 	host_signal(SIGUSR1, SI_USER);
 	ck_assert_int_eq(lx_take_signal(&T), LX_CONTINUE);
 	uint32_t sp = C.regs[GR_ESP];
 	ck_assert(sp >= SCRATCH + 0x40000 && sp < SCRATCH + 0x48000);
-	ck_assert_uint_eq(T.sigmask, 0);                      /* SA_NODEFER */
-	ck_assert_uint_eq(P.sigact[SIGUSR1].handler, 0);      /* SA_RESETHAND */
+	ck_assert_uint_eq(T.sigmask, 0);			   /* SA_NODEFER */
+	ck_assert_uint_eq(P.sigact[SIGUSR1].handler, 0);	   /* SA_RESETHAND */
 	ck_assert_uint_eq(u32at(sp + 144 + 8), SCRATCH + 0x40000); /* uc_stack.ss_sp */
-	ck_assert_uint_eq(u32at(sp + 144 + 12), 0);               /* ss_flags then */
+	ck_assert_uint_eq(u32at(sp + 144 + 12), 0);		   /* ss_flags then */
 	/* on the alternate stack, sigaltstack reports SS_ONSTACK and refuses changes */
 	ck_assert_int_eq(sys(186, 0, BUF + 16), 0);
 	ck_assert_uint_eq(u32at(BUF + 16 + 4), SS_ONSTACK);
@@ -327,7 +269,7 @@ START_TEST(fault_with_handler)
 	ck_assert_uint_eq(u32at(sp + 16), SIGSEGV);
 	ck_assert_uint_eq(u32at(sp + 24), SEGV_MAPERR);
 	ck_assert_uint_eq(u32at(sp + 28), 0xdead0000); /* si_addr */
-	ck_assert_uint_eq(u32at(sc + 48), 14);         /* trapno */
+	ck_assert_uint_eq(u32at(sc + 48), 14);	       /* trapno */
 	ck_assert_uint_eq(u32at(sc + 84), 0xdead0000); /* cr2 */
 }
 END_TEST
@@ -436,7 +378,7 @@ START_TEST(sigsuspend_restores_mask_in_frame)
 	ck_assert_uint_eq(C.eip, HANDLER);
 	uint32_t sp = C.regs[GR_ESP];
 	ck_assert_uint_eq(u32at(sp + 144 + 108), (uint32_t)blk); /* the mask before */
-	ck_assert_uint_eq(T.sigmask, blk); /* none | SIGUSR1 while it runs */
+	ck_assert_uint_eq(T.sigmask, blk);			 /* none | SIGUSR1 while it runs */
 }
 END_TEST
 
@@ -565,8 +507,8 @@ START_TEST(execve_i386_runs_ringvm)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	v = read_args(out, &n);
 	ck_assert_int_eq(n, 8);
-	ck_assert_str_eq(v[2], prog);   /* argv0 = the interpreter */
-	ck_assert_str_eq(v[4], prog);   /* runs the interpreter */
+	ck_assert_str_eq(v[2], prog); /* argv0 = the interpreter */
+	ck_assert_str_eq(v[4], prog); /* runs the interpreter */
 	ck_assert_str_eq(v[5], "-x");
 	ck_assert_str_eq(v[6], script);
 	ck_assert_str_eq(v[7], "arg one");
@@ -592,7 +534,7 @@ int main(void)
 {
 	Suite *s = suite_create("lx_signal");
 	TCase *f = tcase_create("frames");
-	tcase_add_checked_fixture(f, setup, teardown);
+	tcase_add_checked_fixture(f, lx_setup, lx_teardown);
 	tcase_add_test(f, rt_frame_and_rt_sigreturn);
 	tcase_add_test(f, plain_frame_trampoline_and_sigreturn);
 	tcase_add_test(f, rt_frame_default_trampoline);
@@ -602,14 +544,14 @@ int main(void)
 	tcase_add_test(f, default_actions);
 	suite_add_tcase(s, f);
 	TCase *m = tcase_create("masks");
-	tcase_add_checked_fixture(m, setup, teardown);
+	tcase_add_checked_fixture(m, lx_setup, lx_teardown);
 	tcase_add_test(m, masks_and_pending);
 	tcase_add_test(m, interrupted_read_restarts_or_eintr);
 	tcase_add_test(m, sigsuspend_restores_mask_in_frame);
 	tcase_add_test(m, sigtimedwait_and_queue);
 	suite_add_tcase(s, m);
 	TCase *p = tcase_create("processes");
-	tcase_add_checked_fixture(p, setup, teardown);
+	tcase_add_checked_fixture(p, lx_setup, lx_teardown);
 	tcase_add_test(p, fork_wait4_exit);
 	tcase_add_test(p, execve_i386_runs_ringvm);
 	suite_add_tcase(s, p);
