@@ -114,7 +114,8 @@ int scan_main(int argc, char **argv)
 		goto fail;
 	if (map && image_load_system_map(&img, map, err, sizeof(err)) < 0)
 		goto fail;
-	if (!map && !io.raw && (auto_map = find_system_map(o.path)) &&
+	/* a System.map beside vmlinuz-V, unless the kernel's kallsyms gave symbols */
+	if (!map && !io.raw && !img.nsyms && (auto_map = find_system_map(o.path)) &&
 	    image_load_system_map(&img, auto_map, err, sizeof(err)) < 0)
 		fprintf(stderr, "ringvm scan: note: %s\n", err); /* beside the kernel: optional */
 	if (scan_image(&img, &o, &r, err, sizeof(err)) < 0)
