@@ -378,6 +378,34 @@ START_TEST(jit_rewrites_code)
 }
 END_TEST
 
+/* A cache too small for every case at once: it flushes, and each case
+ * still computes what it computed with room to spare. */
+START_TEST(flush_when_full)
+{
+	char err[256];
+	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL};
+	tcache_detach(tc, ts);
+	tcache_destroy(tc);
+	tc = tcache_create(1024, &env, err, sizeof(err));
+	ck_assert_msg(tc, "%s", err);
+	ck_assert_int_eq(tcache_attach(tc, ts), 0);
+	for (int round = 0; round < 3; round++) {
+		struct tr_exit o = run_case(1); /* call_ret */
+		expect_hlt(&o);
+		ck_assert_uint_eq(R(GR_EAX), 20);
+		o = run_case(2); /* loop */
+		expect_hlt(&o);
+		ck_assert_uint_eq(R(GR_EAX), 55);
+		o = run_case(12); /* movs */
+		expect_hlt(&o);
+		o = run_case(16); /* x87 */
+		expect_hlt(&o);
+		ck_assert_uint_eq(R(GR_EAX), 6);
+	}
+	ck_assert_uint_gt(tcache_stats(tc)->flushes, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xlate");
@@ -407,6 +435,7 @@ int main(void)
 	tcase_add_test(t, pop_to_memory);
 	tcase_add_test(t, jecxz);
 	tcase_add_test(t, jit_rewrites_code);
+	tcase_add_test(t, flush_when_full);
 	suite_add_tcase(s, t);
 
 	SRunner *sr = srunner_create(s);
