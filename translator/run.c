@@ -167,8 +167,10 @@ enter:
 		cur.active = 0;
 		ts->g.eip = ts->exit_eip;
 		if (why == EXIT_CHAIN) {
+			uint64_t flushes = tc->st.flushes;
 			pc = tcache_get(tc, ts, ts->g.eip, &sig);
-			if (pc && !ts->pending) {
+			/* a flush made while translating freed the exit's link */
+			if (pc && !ts->pending && flushes == tc->st.flushes) {
 				tcache_chain(tc, ts, pc);
 				goto enter;
 			}
