@@ -175,7 +175,7 @@ enter:
 			if (!pc)
 				goto enter;
 		} else if (why == EXIT_LOOKUP) {
-			tc->st.jtbl_misses++;
+			__atomic_fetch_add(&tc->st.jtbl_misses, 1, __ATOMIC_RELAXED);
 		} else if (why == EXIT_CALLOUT) {
 			uint32_t row = ts->exit_arg & 0xff;
 			out->stop = TR_CALLOUT;
