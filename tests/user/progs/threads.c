@@ -259,6 +259,70 @@ static void test_main_exit(void)
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "main thread exits alone (status %#x)", st);
 }
 
+/* A process-directed signal reaches the thread that does not block it. */
+static volatile pid_t usr2_tid;
+static volatile int waiter_ready;
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	usr2_tid = (pid_t)syscall(SYS_gettid);
+}
+
+static void *usr2_waiter(void *arg)
+{
+	(void)arg;
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	waiter_ready = (int)syscall(SYS_gettid);
+	struct timespec d = {0, 1000000};
+	for (int i = 0; i < 5000 && !usr2_tid; i++)
+		nanosleep(&d, NULL);
+	return NULL;
+}
+
+static void test_process_signal(void)
+{
+	pthread_t th;
+	sigset_t s, old;
+	struct timespec d = {0, 1000000};
+	signal(SIGUSR2, on_usr2);
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &s, &old); /* inherited by the waiter, which unblocks */
+	pthread_create(&th, NULL, usr2_waiter, NULL);
+	while (!waiter_ready)
+		nanosleep(&d, NULL);
+	kill(getpid(), SIGUSR2);
+	pthread_join(th, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	CHECK(usr2_tid == waiter_ready, "kill() reaches the thread that does not block it "
+	      "(%d, want %d)", (int)usr2_tid, waiter_ready);
+}
+
+/* Many short-lived threads. */
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void test_churn(void)
+{
+	int ok = 1;
+	for (int round = 0; round < 30; round++) {
+		pthread_t th[10];
+		for (intptr_t i = 0; i < 10; i++)
+			ok = ok && pthread_create(&th[i], NULL, nothing, (void *)(i + 1)) == 0;
+		for (intptr_t i = 0; i < 10; i++) {
+			void *r;
+			ok = ok && pthread_join(th[i], &r) == 0 && r == (void *)(i + 1);
+		}
+	}
+	CHECK(ok, "300 short-lived threads created and joined");
+}
+
 int main(void)
 {
 	test_counter();
@@ -266,6 +330,8 @@ int main(void)
 	test_tls();
 	test_kill();
 	test_smc();
+	test_process_signal();
+	test_churn();
 	test_exit_group();
 	test_main_exit();
 	return tap_done();
