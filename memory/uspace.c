@@ -201,6 +201,11 @@ uint8_t *uspace_base(const struct uspace *us)
 	return us->base;
 }
 
+pthread_mutex_t *uspace_mutex(struct uspace *us)
+{
+	return &us->lock;
+}
+
 void uspace_set_code_hook(struct uspace *us, uspace_code_hook hook, void *ctx)
 {
 	lock(us);

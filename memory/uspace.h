@@ -14,6 +14,7 @@
 #ifndef RINGVM_MEMORY_USPACE_H
 #define RINGVM_MEMORY_USPACE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,11 @@ void uspace_destroy(struct uspace *us);
 uint8_t *uspace_base(const struct uspace *us);
 
 void uspace_set_code_hook(struct uspace *us, uspace_code_hook hook, void *ctx);
+
+/* The recursive mutex every change to the address space holds (the code
+ * hook runs with it held).  The translation cache shares it, so that the
+ * two never take locks in opposite orders. */
+pthread_mutex_t *uspace_mutex(struct uspace *us);
 
 /* Linux mmap semantics for a 32-bit process (PROT_*, MAP_* host values;
  * MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED,

@@ -88,11 +88,18 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		async_fn(async_ctx, sig, si);
 		return;
 	}
-	if (!cur.active || !tr_fault_state(tc, ts, uc)) {
+	if (!cur.active) {
 		not_ours(sig);
 		return;
 	}
+	/* From here this thread may take the cache lock (tr_fault_state, the
+	 * SMC path): an asynchronous signal must no longer make tr_kick take
+	 * it too, in the middle of our own locking. */
 	cur.active = 0;
+	if (!tr_fault_state(tc, ts, uc)) {
+		not_ours(sig);
+		return;
+	}
 	uint64_t a = (uint64_t)(uintptr_t)si->si_addr;
 	cur.fault = (struct tr_fault){sig, si->si_code, ts->g.eip, 0};
 	if ((sig == SIGSEGV || sig == SIGBUS) && a - ts->window < (1ull << 32) + 0x10000)
@@ -117,6 +124,9 @@ int tr_signals_install(void)
 	return 0;
 }
 
+/* Only unchains when this thread was interrupted in translated code: then
+ * it holds no lock and may wait for the cache lock (no lock holder waits
+ * for another thread). */
 void tr_kick(struct tstate *ts)
 {
 	ts->pending = 1;
@@ -177,7 +187,7 @@ enter:
 			if (!pc)
 				goto enter;
 		} else if (why == EXIT_LOOKUP) {
-			tc->st.jtbl_misses++;
+			__atomic_fetch_add(&tc->st.jtbl_misses, 1, __ATOMIC_RELAXED);
 		} else if (why == EXIT_CALLOUT) {
 			uint32_t row = ts->exit_arg & 0xff;
 			out->stop = TR_CALLOUT;

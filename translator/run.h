@@ -53,7 +53,10 @@ void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out);
 /* An asynchronous event wants the monitor: sets ts->pending and, if this
  * thread is inside translated code (we are in a signal handler that
  * interrupted it), unchains blocks so even a loop of direct jumps leaves.
- * Async-signal-safe. */
+ * Async-signal-safe in that it only takes the cache lock when the
+ * interrupted code was translated code (never inside the lock).  Call it
+ * for the calling thread's own tstate: other threads are reached by a
+ * host signal (tgkill) whose handler calls tr_kick. */
 void tr_kick(struct tstate *ts);
 
 /* Points this thread's GS base at the window (wrgsbase or arch_prctl). */

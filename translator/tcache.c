@@ -1,7 +1,7 @@
 /*
  * tcache.c — the translation cache (see tcache.h): code buffer, lookup by
  * guest and host address, chaining and unchaining, page invalidation,
- * flushes.
+ * flushes; the cache lock and the list of attached threads.
  */
 #include "translator/tcache_int.h"
 
@@ -9,12 +9,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
-#define META_SIZE (64u << 20)
-#define SINGLE_SIZE 4096u
+#define META_SIZE (256u << 20)
 
 static bool near_runtime(const uint8_t *p, size_t size)
 {
@@ -31,7 +31,9 @@ static uint8_t *map_code(size_t size)
 		for (int dir = -1; dir <= 1; dir += 2) {
 			uintptr_t hint = anchor + (uintptr_t)((intptr_t)dir * (intptr_t)(step << 26));
 			void *p = mmap((void *)hint, size, PROT_READ | PROT_WRITE | PROT_EXEC,
-				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+					       MAP_NORESERVE,
+				       -1, 0);
 			if (p == MAP_FAILED)
 				continue;
 			if (near_runtime(p, size))
@@ -49,14 +51,20 @@ struct tcache *tcache_create(size_t code_size, const struct tcache_env *env, cha
 	if (!tc)
 		goto nomem;
 	tc->env = *env;
-	tc->code = map_code(code_size + SINGLE_SIZE);
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&tc->own_lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	tc->lock = env->lock ? env->lock : &tc->own_lock;
+	tc->code = map_code(code_size);
 	if (!tc->code) {
 		snprintf(err, errlen, "cannot map a %zu MiB code buffer near the runtime",
 			 code_size >> 20);
+		pthread_mutex_destroy(&tc->own_lock);
 		free(tc);
 		return NULL;
 	}
-	tc->single = tc->code + code_size;
 	tc->code_end = tc->code + code_size;
 	tc->meta = mmap(NULL, META_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -82,13 +90,24 @@ void tcache_destroy(struct tcache *tc)
 	if (!tc)
 		return;
 	if (tc->code)
-		munmap(tc->code, (size_t)(tc->code_end - tc->code) + SINGLE_SIZE);
+		munmap(tc->code, (size_t)(tc->code_end - tc->code));
 	if (tc->meta && tc->meta != MAP_FAILED)
 		munmap(tc->meta, META_SIZE);
 	if (tc->page_head && tc->page_head != MAP_FAILED)
 		munmap(tc->page_head, TC_PAGES * sizeof(*tc->page_head));
 	free(tc->byhost);
+	pthread_mutex_destroy(&tc->own_lock);
 	free(tc);
+}
+
+void tc_lock(struct tcache *tc)
+{
+	pthread_mutex_lock(tc->lock);
+}
+
+void tc_unlock(struct tcache *tc)
+{
+	pthread_mutex_unlock(tc->lock);
 }
 
 void *tc_meta_alloc(struct tcache *tc, size_t size)
@@ -124,30 +143,58 @@ int tcache_attach(struct tcache *tc, struct tstate *ts)
 	for (unsigned i = 0; i < JTBL_SIZE; i++)
 		clear_entry(&ts->jtbl[i]);
 	clear_ras(ts);
-	tc->ts = ts;
-	return 0;
+	tc_lock(tc);
+	int rc = tc->nts < TC_MAX_THREADS ? 0 : -EAGAIN;
+	if (!rc)
+		tc->ts[tc->nts++] = ts;
+	tc_unlock(tc);
+	if (rc < 0) {
+		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
+		ts->jtbl = NULL;
+	}
+	return rc;
 }
 
 void tcache_detach(struct tcache *tc, struct tstate *ts)
 {
+	tc_lock(tc);
+	for (unsigned i = 0; i < tc->nts; i++)
+		if (tc->ts[i] == ts) {
+			tc->ts[i] = tc->ts[--tc->nts];
+			break;
+		}
+	tc_unlock(tc);
 	if (ts->jtbl)
 		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
 	ts->jtbl = NULL;
-	if (tc->ts == ts)
-		tc->ts = NULL;
+}
+
+void tcache_forget_others(struct tcache *tc, struct tstate *keep)
+{
+	tc->nts = 0;
+	tc->ts[tc->nts++] = keep;
 }
 
 void tc_flush(struct tcache *tc)
 {
+	if (tc->nts > 1) {
+		/* Other threads may be inside translated code: no stop-the-world
+		 * yet (a documented quirk). */
+		static const char msg[] = "ringvm: translation cache full with several guest "
+					  "threads running; cannot flush\n";
+		if (write(2, msg, sizeof(msg) - 1) < 0) {
+		}
+		abort();
+	}
 	tc->code_ptr = tc->code;
 	tc->meta_ptr = tc->meta;
 	tc->nbyhost = 0;
 	memset(tc->hash, 0, sizeof(tc->hash));
 	madvise(tc->page_head, TC_PAGES * sizeof(*tc->page_head), MADV_DONTNEED);
-	if (tc->ts) {
+	for (unsigned k = 0; k < tc->nts; k++) {
 		for (unsigned i = 0; i < JTBL_SIZE; i++)
-			clear_entry(&tc->ts->jtbl[i]);
-		clear_ras(tc->ts);
+			clear_entry(&tc->ts[k]->jtbl[i]);
+		clear_ras(tc->ts[k]);
 	}
 	tc->st.flushes++;
 }
@@ -197,6 +244,14 @@ static uint64_t now_ns(void)
 static struct tblock *translate(struct tcache *tc, uint32_t eip, bool single, int *sig)
 {
 	uint64_t t0 = now_ns();
+	if (!single && tc->nts > 1) {
+		/* Write-protect before reading the guest bytes, so that another
+		 * thread's store in between faults and drops this block rather
+		 * than leaving it stale. */
+		tc->env.code_page(tc->env.ctx, eip & ~0xfffu);
+		if (((eip + 15) ^ eip) & ~0xfffu)
+			tc->env.code_page(tc->env.ctx, (eip + 15) & ~0xfffu);
+	}
 	struct tblock *b = xlate_block(tc, eip, single, sig);
 	if (!b && *sig == 0) { /* out of room: start over */
 		tc_flush(tc);
@@ -206,7 +261,7 @@ static struct tblock *translate(struct tcache *tc, uint32_t eip, bool single, in
 	return b;
 }
 
-const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *sig)
+static const void *get_locked(struct tcache *tc, struct tstate *ts, uint32_t eip, int *sig)
 {
 	struct tblock *b = find(tc, eip);
 	tc->st.lookups_c++;
@@ -216,7 +271,7 @@ const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *
 			return NULL;
 		if (add_byhost(tc, b) < 0) {
 			tc_flush(tc);
-			return tcache_get(tc, ts, eip, sig);
+			return get_locked(tc, ts, eip, sig);
 		}
 		insert(tc, b);
 	}
@@ -226,14 +281,28 @@ const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *
 	return b->host;
 }
 
+const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *sig)
+{
+	tc_lock(tc);
+	const void *p = get_locked(tc, ts, eip, sig);
+	tc_unlock(tc);
+	return p;
+}
+
+/* Single blocks live in the code buffer (and in byhost, so faults in them
+ * map back to guest state) but not in the hash: never found, never
+ * chained. */
 const void *tcache_single(struct tcache *tc, uint32_t eip, int *sig)
 {
+	tc_lock(tc);
 	struct tblock *b = translate(tc, eip, true, sig);
-	tc->single_blk = b;
+	if (b && add_byhost(tc, b) < 0)
+		b = NULL, *sig = SIGSEGV;
+	tc_unlock(tc);
 	return b ? b->host : NULL;
 }
 
-void tcache_chain(struct tcache *tc, struct tstate *ts, const void *target_host)
+static void chain_locked(struct tcache *tc, struct tstate *ts, const void *target_host)
 {
 	struct tlink *l = (struct tlink *)(uintptr_t)ts->exit_link;
 	if (!l || l->from->dead || !l->from->cached)
@@ -251,6 +320,13 @@ void tcache_chain(struct tcache *tc, struct tstate *ts, const void *target_host)
 	to->in = l;
 	emit_patch_rel32(l->rel, to->host);
 	tc->st.chains++;
+}
+
+void tcache_chain(struct tcache *tc, struct tstate *ts, const void *target_host)
+{
+	tc_lock(tc);
+	chain_locked(tc, ts, target_host);
+	tc_unlock(tc);
 }
 
 static void unchain_in(struct tcache *tc, struct tblock *b)
@@ -293,8 +369,8 @@ static void kill_block(struct tcache *tc, struct tblock *b)
 	unlink_hash(tc, b);
 	for (unsigned i = 0; i < b->npages; i++)
 		unlink_page(tc, b, i);
-	if (tc->ts) {
-		struct tentry *e = &tc->ts->jtbl[b->eip & (JTBL_SIZE - 1)];
+	for (unsigned k = 0; k < tc->nts; k++) {
+		struct tentry *e = &tc->ts[k]->jtbl[b->eip & (JTBL_SIZE - 1)];
 		if (e->host == (uint64_t)(uintptr_t)b->host)
 			clear_entry(e);
 	}
@@ -306,6 +382,7 @@ void tcache_invalidate(struct tcache *tc, uint32_t addr, uint32_t len)
 	uint64_t first = addr >> 12, last = ((uint64_t)addr + (len ? len : 1) - 1) >> 12;
 	bool any = false;
 
+	tc_lock(tc);
 	for (uint64_t pg = first; pg <= last && pg < TC_PAGES; pg++) {
 		while (tc->page_head[pg]) {
 			kill_block(tc, tc->page_head[pg]);
@@ -314,9 +391,10 @@ void tcache_invalidate(struct tcache *tc, uint32_t addr, uint32_t len)
 	}
 	if (any) {
 		tc->st.invalidations++;
-		if (tc->ts)
-			clear_ras(tc->ts);
+		for (unsigned k = 0; k < tc->nts; k++)
+			clear_ras(tc->ts[k]);
 	}
+	tc_unlock(tc);
 }
 
 static struct tblock *block_at(struct tcache *tc, uintptr_t pc)
@@ -335,12 +413,13 @@ static struct tblock *block_at(struct tcache *tc, uintptr_t pc)
 	return pc < (uintptr_t)b->host + b->host_len ? b : NULL;
 }
 
+/* Called from the fault handler of a thread that was running translated
+ * code (and so holds no lock). */
 bool tcache_pc_to_guest(struct tcache *tc, uintptr_t pc, uint32_t *eip, enum xfix *fix)
 {
+	tc_lock(tc);
 	struct tblock *b = block_at(tc, pc);
-	struct tblock *s = tc->single_blk;
-	if (!b && s && pc >= (uintptr_t)s->host && pc < (uintptr_t)s->host + s->host_len)
-		b = s;
+	tc_unlock(tc); /* blocks are only freed by a flush */
 	if (!b || !b->nmap)
 		return false;
 	uint32_t off = (uint32_t)(pc - (uintptr_t)b->host);
@@ -354,12 +433,14 @@ bool tcache_pc_to_guest(struct tcache *tc, uintptr_t pc, uint32_t *eip, enum xfi
 
 void tcache_unchain_all(struct tcache *tc)
 {
+	tc_lock(tc);
 	for (size_t k = 0; k < tc->nbyhost; k++) {
 		struct tblock *b = tc->byhost[k];
 		for (unsigned i = 0; !b->dead && i < b->nlinks; i++)
 			if (b->links[i].to)
 				emit_patch_rel32(b->links[i].rel, b->links[i].stub);
 	}
+	tc_unlock(tc);
 }
 
 void tcache_set_counting(struct tcache *tc, bool on)

@@ -15,6 +15,7 @@
 #ifndef RINGVM_TRANSLATOR_TCACHE_H
 #define RINGVM_TRANSLATOR_TCACHE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -56,6 +57,10 @@ struct tcache_env {
 	/* Is guest ADDR mapped at all (SEGV_ACCERR vs SEGV_MAPERR)? */
 	bool (*mapped)(void *ctx, uint32_t addr);
 	void *ctx;
+	/* The recursive mutex that serializes all C-side work on the cache,
+	 * shared with the monitor's address space (whose code hook calls
+	 * tcache_invalidate with it held), or NULL: the cache has its own. */
+	pthread_mutex_t *lock;
 };
 
 /* Counters for --stats (one place: monitor prints them). */
@@ -76,9 +81,18 @@ struct tcache *tcache_create(size_t code_size, const struct tcache_env *env, cha
 			     size_t errlen);
 void tcache_destroy(struct tcache *tc);
 
-/* Prepares a thread's tstate (jump table, return stack) for this cache. */
+/* Prepares a thread's tstate (jump table, return stack) for this cache.
+ * Up to TC_MAX_THREADS threads may be attached at once; each runs
+ * translated code without locks, and every C-side call below takes the
+ * cache lock.  Invalidation clears the jump-table entry and return stack
+ * of every attached thread.  A whole-cache flush while more than one
+ * thread is attached is refused (the process aborts with a message): the
+ * code buffer is sized so that it practically never fills. */
+#define TC_MAX_THREADS 1024
 int tcache_attach(struct tcache *tc, struct tstate *ts);
 void tcache_detach(struct tcache *tc, struct tstate *ts);
+/* In the child of a fork: only KEEP's thread exists any more. */
+void tcache_forget_others(struct tcache *tc, struct tstate *keep);
 
 /* Host code for guest EIP, translating if needed; also fills the jump
  * table of TS for EIP.  NULL with *SIG set when EIP cannot be translated:
@@ -87,7 +101,8 @@ const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *
 
 /* A one-instruction block for EIP that is not cached and does not
  * write-protect its page (used to let a self-modifying store complete);
- * valid until the next tcache call. */
+ * valid until the next flush (it lives in the code buffer, so other
+ * threads' calls do not disturb it). */
 const void *tcache_single(struct tcache *tc, uint32_t eip, int *sig);
 
 /* After EXIT_CHAIN: patch the exit that was taken (ts->exit_link) to jump
@@ -102,8 +117,10 @@ void tcache_invalidate(struct tcache *tc, uint32_t addr, uint32_t len);
 bool tcache_pc_to_guest(struct tcache *tc, uintptr_t pc, uint32_t *eip, enum xfix *fix);
 
 /* Points every chained exit back at its stub, so that translated code
- * returns to C at its next block end (chains are restored lazily).  Only
- * while no C code of the cache runs: see tr_kick(). */
+ * returns to C at its next block end (chains are restored lazily).  Takes
+ * the cache lock: call it from a signal handler only when the interrupted
+ * thread was running translated code (it holds no lock then), see
+ * tr_kick(). */
 void tcache_unchain_all(struct tcache *tc);
 
 const struct tcache_stats *tcache_stats(const struct tcache *tc);

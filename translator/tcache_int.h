@@ -45,12 +45,16 @@ struct tcache {
 	size_t nbyhost, byhost_cap;
 	struct tblock *hash[TC_HASH];
 	struct tblock **page_head; /* TC_PAGES entries, sparse mapping */
-	struct tstate *ts;         /* the one attached thread (threads: later) */
+	struct tstate *ts[TC_MAX_THREADS]; /* attached threads, nts of them */
+	unsigned nts;
 	struct tcache_stats st;
-	uint8_t *single;           /* scratch area for tcache_single */
-	struct tblock *single_blk; /* the last one-instruction block */
 	bool counting;             /* emit --stats counters */
+	pthread_mutex_t own_lock;  /* used when env.lock is NULL */
+	pthread_mutex_t *lock;     /* recursive; see tcache_env.lock */
 };
+
+void tc_lock(struct tcache *tc);
+void tc_unlock(struct tcache *tc);
 
 void *tc_meta_alloc(struct tcache *tc, size_t size);
 void tc_flush(struct tcache *tc);

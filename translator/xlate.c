@@ -181,8 +181,7 @@ static struct tblock *finish(struct xctx *x, struct tblock *b)
 	memcpy(b->map, x->map, x->nmap * sizeof(*b->map));
 	b->nmap = (uint16_t)x->nmap;
 	b->host_len = (uint32_t)(x->e.p - b->host);
-	if (!x->single)
-		x->tc->code_ptr = x->e.p;
+	x->tc->code_ptr = x->e.p; /* single blocks too: other threads may run theirs */
 	return b;
 }
 
@@ -198,8 +197,8 @@ struct tblock *xlate_block(struct tcache *tc, uint32_t eip, bool single, int *si
 	memset(b, 0, sizeof(*b));
 	x->tc = tc;
 	x->single = single;
-	x->e.start = x->e.p = single ? tc->single : tc->code_ptr;
-	x->e.limit = single ? tc->single + 4096 : tc->code_end;
+	x->e.start = x->e.p = tc->code_ptr;
+	x->e.limit = tc->code_end;
 	sens_decoder_init(&x->dec);
 	b->eip = x->eip = eip;
 	b->host = x->e.p;

@@ -15,9 +15,14 @@
  * guest code faults.
  *
  * Life cycle: lx_proc_init(), lx_thread_init() (after the loader set up
- * cpu), then run; lx_proc_fini() at the end.  One guest thread per process
- * (clone of threads is refused); fork-like clone, fork and vfork fork the
- * whole monitor.
+ * cpu), then run; lx_proc_fini() at the end.  Each guest thread is a host
+ * thread with its own struct lx_thread: clone with CLONE_VM|CLONE_THREAD
+ * asks the monitor (lx_proc.spawn) for a new thread, which calls
+ * lx_thread_clone() and, on the new host thread, lx_thread_start().  Guest
+ * thread ids are host thread ids, so tgkill/tkill and process-directed
+ * signals reach the right thread through the host kernel (each thread's
+ * host mask mirrors its guest mask).  Fork-like clone, fork and vfork fork
+ * the whole monitor.
  *
  * execve of an i386 ELF (or a #! script whose interpreter is one) re-executes
  * ringvm as
@@ -66,6 +71,13 @@ struct lx_desc {
 	uint8_t contents; /* 0 data, 1 stack, 2 code (bit 1 = code) */
 };
 
+/* The arguments of a thread-creating clone (i386 order). */
+struct lx_clone {
+	uint32_t flags, newsp, ptid, tls, ctid;
+};
+
+struct lx_thread;
+
 struct lx_proc {
 	struct uspace *mem;
 	struct lx_sigaction sigact[LX_NSIG + 1];
@@ -91,6 +103,14 @@ struct lx_proc {
 	void (*kick)(void *ctx);
 	void (*kick_pc)(void *ctx, uintptr_t host_pc);
 	void *kick_ctx;
+	/* Starts a guest thread (clone with CLONE_VM|CLONE_THREAD): allocates
+	 * its state, lx_thread_clone() it from PARENT, runs it on a new host
+	 * thread that calls lx_thread_start() first.  Returns the new thread's
+	 * id or -errno.  NULL: threads are refused (-ENOSYS). */
+	long (*spawn)(void *ctx, struct lx_thread *parent, const struct lx_clone *c);
+	void *spawn_ctx;
+	int nthreads;              /* live guest threads (atomic) */
+	bool threaded;             /* a second thread was ever started */
 	int sysroot_fd;            /* O_PATH of sysroot, or -1 */
 	char exe_abs[PATH_MAX];    /* storage for exe */
 	bool trace;                /* print every call to stderr (lx_proc_init:
@@ -120,6 +140,10 @@ struct lx_thread {
 	uint64_t saved_mask;       /* mask to restore after the handler of a */
 	bool restore_mask;         /* sigsuspend/pselect/ppoll/epoll_pwait */
 	bool exiting;              /* internal: exit/exit_group was called */
+	bool exit_thread;          /* ... and it was exit: only this thread ends
+				      (unless it is the last one) */
+	uint32_t set_child_tid;    /* CLONE_CHILD_SETTID address, for start */
+	uint32_t set_parent_tid;   /* CLONE_PARENT_SETTID address, for start */
 	uint32_t robust_list, robust_len; /* set_robust_list, stored only */
 };
 
@@ -142,6 +166,19 @@ void lx_proc_fini(struct lx_proc *p);
  * signal handlers report to.  Sets cs/ss/ds/es to the Linux user selectors
  * if they are 0. */
 void lx_thread_init(struct lx_thread *t, struct lx_proc *p, struct gcpu *cpu);
+
+/* Sets up T, a new thread of PARENT's process running on CPU, as clone
+ * does: CPU is a copy of the parent's with eax 0 (and esp C->newsp if
+ * set); signal mask and TLS descriptors inherited, CLONE_SETTLS applied;
+ * no alternate stack, nothing pending; the tid addresses remembered.
+ * 0 or -errno. */
+int lx_thread_clone(struct lx_thread *t, struct lx_thread *parent, struct gcpu *cpu,
+		    const struct lx_clone *c);
+/* First thing on the new host thread (its host signals all blocked): makes
+ * T the thread this host thread's signal handlers report to, writes the
+ * CLONE_PARENT_SETTID/CHILD_SETTID words, sets the host mask.  Returns the
+ * thread id. */
+long lx_thread_start(struct lx_thread *t);
 
 /* Performs the i386 system call described by cpu->regs (eax = number; ebx,
  * ecx, edx, esi, edi, ebp = arguments); the result goes to eax.  sigreturn

@@ -176,6 +176,8 @@ long lx_end_temp_sigmask(struct lx_thread *t, long result);
 /* Host signal setup of a new process (lx_proc_init). */
 void lx_signal_proc_init(struct lx_proc *p);
 void lx_signal_thread_init(struct lx_thread *t);
+/* Makes T the current thread of this host thread (lx_thread_start). */
+void lx_signal_thread_start(struct lx_thread *t);
 /* Recomputes t->sig_ready. */
 void lx_update_ready(struct lx_thread *t);
 /* The signal lx_take_signal would deliver next, or 0. */

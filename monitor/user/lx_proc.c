@@ -2,8 +2,9 @@
  * lx_proc.c — processes in the Linux i386 personality.
  *
  * Owns: exit and exit_group (clear_child_tid), fork, vfork and fork-like
- * clone (the whole monitor forks; clone of threads, CLONE_VM without
- * CLONE_VFORK, is refused with -ENOSYS), wait4, waitpid, waitid, futex
+ * clone (the whole monitor forks), clone of threads (CLONE_VM|CLONE_THREAD:
+ * handed to the monitor's spawn; CLONE_VM without CLONE_THREAD or
+ * CLONE_VFORK is refused with -ENOSYS), wait4, waitpid, waitid, futex
  * (and time64: the futex word is in guest memory, the host waits on it),
  * uname (machine "i686"), sysinfo (i386 layout, mem_unit scaled like
  * Linux's compat code), sched_getaffinity/setaffinity (32-bit masks).
@@ -32,12 +33,16 @@ long lx_sys_exit(struct lx_thread *t, const uint32_t *a)
 	lx_clear_child_tid(t);
 	t->exit_status = (int)(a[0] & 0xff);
 	t->exiting = true;
+	t->exit_thread = true;
 	return 0;
 }
 
 long lx_sys_exit_group(struct lx_thread *t, const uint32_t *a)
 {
-	return lx_sys_exit(t, a);
+	t->exit_status = (int)(a[0] & 0xff);
+	t->exiting = true;
+	t->exit_thread = false;
+	return 0;
 }
 
 /* Host flags a fork-like clone may pass on: exit signal, namespaces. */
@@ -102,8 +107,18 @@ long lx_sys_vfork(struct lx_thread *t, const uint32_t *a)
 long lx_sys_clone(struct lx_thread *t, const uint32_t *a)
 {
 	uint32_t flags = a[0]; /* i386: flags, newsp, parent_tid, tls, child_tid */
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_VM) && (flags & CLONE_THREAD) && !(flags & CLONE_VFORK)) {
+		struct lx_clone c = {flags, a[1], a[2], a[3], a[4]};
+		if (!t->proc->spawn)
+			return -ENOSYS;
+		return t->proc->spawn(t->proc->spawn_ctx, t, &c);
+	}
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-		return -ENOSYS; /* threads */
+		return -ENOSYS; /* shared memory without a shared thread group */
 	if (flags & (CLONE_THREAD | CLONE_SIGHAND))
 		return -ENOSYS;
 	return lx_fork(t, flags, a[1], a[2], a[3], a[4]);

@@ -158,6 +158,11 @@ void lx_signal_proc_init(struct lx_proc *p)
 	}
 }
 
+void lx_signal_thread_start(struct lx_thread *t)
+{
+	lx_current = t;
+}
+
 void lx_signal_thread_init(struct lx_thread *t)
 {
 	uint64_t m = 0;

@@ -146,7 +146,7 @@ enum lx_result lx_syscall(struct lx_thread *t)
 	const struct lx_entry *e = lx_entry_of(nr);
 	long r;
 
-	t->proc->syscalls++;
+	__atomic_fetch_add(&t->proc->syscalls, 1, __ATOMIC_RELAXED);
 	if (!e)
 		r = lx_unknown(t, nr);
 	else if (e->fn)

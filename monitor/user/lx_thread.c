@@ -6,9 +6,11 @@
  * entries 6..8) of set_thread_area/get_thread_area (struct user_desc,
  * Linux's validity rules, entry_number -1 allocating a free entry); the
  * small LDT of modify_ldt; lx_segment_base for selector loads;
- * set_tid_address and the stored robust list.
+ * set_tid_address and the stored robust list; the state of a new thread
+ * (lx_thread_clone, lx_thread_start).
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,45 @@ void lx_thread_init(struct lx_thread *t, struct lx_proc *p, struct gcpu *cpu)
 		if (s != GS_CS && !cpu->seg[s])
 			cpu->seg[s] = LX_USER_DS;
 	lx_signal_thread_init(t);
+}
+
+int lx_thread_clone(struct lx_thread *t, struct lx_thread *parent, struct gcpu *cpu,
+		    const struct lx_clone *c)
+{
+	memset(t, 0, sizeof *t);
+	t->proc = parent->proc;
+	t->cpu = cpu;
+	*cpu = *parent->cpu;
+	cpu->regs[GR_EAX] = 0;
+	if (c->newsp)
+		cpu->regs[GR_ESP] = c->newsp;
+	t->sigmask = parent->restore_mask ? parent->saved_mask : parent->sigmask;
+	memcpy(t->tls, parent->tls, sizeof t->tls);
+	if (c->flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = c->ctid;
+	if (c->flags & CLONE_CHILD_SETTID)
+		t->set_child_tid = c->ctid;
+	if (c->flags & CLONE_PARENT_SETTID)
+		t->set_parent_tid = c->ptid;
+	if (c->flags & CLONE_SETTLS) {
+		uint32_t arg[6] = {c->tls};
+		long r = lx_sys_set_thread_area(t, arg);
+		if (r < 0)
+			return (int)r;
+	}
+	return 0;
+}
+
+long lx_thread_start(struct lx_thread *t)
+{
+	long tid = lx_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	lx_signal_thread_start(t);
+	if (t->set_parent_tid)
+		lx_put32(t, t->set_parent_tid, (uint32_t)tid);
+	if (t->set_child_tid)
+		lx_put32(t, t->set_child_tid, (uint32_t)tid);
+	lx_set_sigmask(t, t->sigmask);
+	return tid;
 }
 
 /* --- struct user_desc --- */

@@ -4,7 +4,8 @@
  *
  * Owns: the process-wide pieces and how they are wired together (guest
  * address space, translation cache, translated-code state, the Linux
- * personality), the run loop, the command line, --stats, and the
+ * personality), guest threads (one host thread each, with its own struct
+ * user sharing mem, tc and p), the run loop, the command line, --stats, and the
  * callouts of sensitive instructions at CPL 3 (callout.c).
  */
 #ifndef RINGVM_MONITOR_USER_USER_H
@@ -20,11 +21,12 @@
 #include "translator/sensitive.h"
 #include "translator/tcache.h"
 
+/* One per guest thread; mem, tc and p are shared by all of them. */
 struct user {
 	struct uspace *mem;
 	struct tcache *tc;
-	struct tstate *ts;
-	struct lx_proc p;
+	struct tstate *ts; /* this thread's, 64-byte aligned */
+	struct lx_proc *p;
 	struct lx_thread t;
 	ZydisDecoder dec;
 	uint64_t syscalls, untranslatable, faults, signals;

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,12 @@
 
 #include "monitor/user/elf_load.h"
 
-#define CODE_CACHE_SIZE (64u << 20)
+/* Big enough that it practically never fills: a flush with several threads
+ * is refused (see tcache.h).  Reserved, not committed. */
+#define CODE_CACHE_SIZE (256u << 20)
+
+/* The guest thread this host thread runs (NULL before/after). */
+static __thread struct user *self;
 
 extern char **environ;
 
@@ -142,16 +149,22 @@ static void drop_code(void *ctx, uint32_t addr, uint32_t len)
 	tcache_invalidate(((struct user *)ctx)->tc, addr, len);
 }
 
+/* A guest signal became deliverable on this host thread: leave translated
+ * code soon. */
 static void kick(void *ctx)
 {
-	tr_kick(((struct user *)ctx)->ts);
+	(void)ctx;
+	if (self)
+		tr_kick(self->ts);
 }
 
 /* A fault signal sent by kill/tgkill rather than raised by an instruction:
- * an ordinary asynchronous signal for the guest. */
+ * an ordinary asynchronous signal for the guest thread it reached. */
 static void sent_signal(void *ctx, int sig, const siginfo_t *si)
 {
-	lx_host_signal(&((struct user *)ctx)->t, sig, si);
+	(void)ctx;
+	if (self)
+		lx_host_signal(&self->t, sig, si);
 }
 
 static uint64_t now_ns(void)
@@ -161,9 +174,39 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+static long spawn(void *ctx, struct lx_thread *parent, const struct lx_clone *c);
+
+/* fork (lx_fork) with other threads about: no lock may be held by a
+ * thread that does not exist in the child. */
+static void fork_prepare(void)
+{
+	if (self)
+		pthread_mutex_lock(uspace_mutex(self->mem));
+}
+
+static void fork_parent(void)
+{
+	if (self)
+		pthread_mutex_unlock(uspace_mutex(self->mem));
+}
+
+static void fork_child(void)
+{
+	pthread_mutexattr_t attr;
+	if (!self)
+		return;
+	/* owned by the parent's thread id: start it over */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(uspace_mutex(self->mem), &attr);
+	pthread_mutexattr_destroy(&attr);
+	self->p->nthreads = 1;
+	tcache_forget_others(self->tc, self->ts);
+}
+
 static int setup(struct user *u, const struct user_opts *o, char *err, size_t errlen)
 {
-	struct tcache_env env = {env_fetch, env_code_page, env_write_fault, env_mapped, u};
+	struct tcache_env env = {env_fetch, env_code_page, env_write_fault, env_mapped, u, NULL};
 	struct elf_load_info info;
 	char path[PATH_MAX];
 	uint32_t vdso = 0;
@@ -173,6 +216,7 @@ static int setup(struct user *u, const struct user_opts *o, char *err, size_t er
 	u->mem = uspace_create();
 	if (!u->mem)
 		return snprintf(err, errlen, "cannot reserve the guest's 4 GiB"), -ENOMEM;
+	env.lock = uspace_mutex(u->mem);
 	u->tc = tcache_create(CODE_CACHE_SIZE, &env, err, errlen);
 	if (!u->tc)
 		return -ENOMEM;
@@ -182,16 +226,16 @@ static int setup(struct user *u, const struct user_opts *o, char *err, size_t er
 	if (!u->ts)
 		return snprintf(err, errlen, "out of memory"), -ENOMEM;
 	memset(u->ts, 0, sizeof(*u->ts));
-	if ((rc = lx_proc_init(&u->p, u->mem, o->sysroot, "/proc/self/exe", o->args[0])) < 0)
+	if ((rc = lx_proc_init(u->p, u->mem, o->sysroot, "/proc/self/exe", o->args[0])) < 0)
 		return snprintf(err, errlen, "%s: %s", o->sysroot ? o->sysroot : "sysroot",
 				strerror(-rc)), rc;
-	if ((rc = lx_resolve_path(&u->p, o->args[0], true, path, sizeof(path))) < 0)
+	if ((rc = lx_resolve_path(u->p, o->args[0], true, path, sizeof(path))) < 0)
 		return snprintf(err, errlen, "%s: %s", o->args[0], strerror(-rc)), rc;
 	if ((rc = elf_load(u->mem, path, o->sysroot, err, errlen, &info)) < 0)
 		return rc;
 	info.execfn = o->args[0];
 	if (elf_map_vdso(u->mem, &vdso) == 0)
-		u->p.vdso = vdso;
+		u->p->vdso = vdso;
 	char **argv = calloc((size_t)o->nargs + 1, sizeof(char *));
 	char **envp = guest_env(o);
 	memcpy(argv, o->args, (size_t)o->nargs * sizeof(char *));
@@ -211,10 +255,15 @@ static int setup(struct user *u, const struct user_opts *o, char *err, size_t er
 	if ((rc = tcache_attach(u->tc, u->ts)) < 0 || (rc = tr_set_window(u->ts, uspace_base(u->mem))) < 0 ||
 	    (rc = tr_signals_install()) < 0)
 		return snprintf(err, errlen, "cannot set up the translator: %s", strerror(-rc)), rc;
-	lx_thread_init(&u->t, &u->p, g);
-	u->p.kick = kick;
+	lx_thread_init(&u->t, u->p, g);
+	self = u;
+	u->p->kick = kick;
+	u->p->kick_ctx = u;
+	u->p->spawn = spawn;
+	u->p->spawn_ctx = u;
+	u->p->nthreads = 1;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	tr_set_async_handler(sent_signal, u);
-	u->p.kick_ctx = u;
 	return 0;
 }
 
@@ -278,7 +327,7 @@ static void print_stats(const struct user *u)
 		(unsigned long long)s->lookups_c,
 		(unsigned long long)s->invalidations, (unsigned long long)s->invalidated_blocks,
 		(unsigned long long)s->flushes, (unsigned long long)u->syscalls,
-		(unsigned long long)u->p.unknown_syscalls, (unsigned long long)u->faults,
+		(unsigned long long)u->p->unknown_syscalls, (unsigned long long)u->faults,
 		(unsigned long long)(u->untranslatable + s->untranslatable));
 	fclose(f);
 }
@@ -288,8 +337,8 @@ static void teardown(struct user *u)
 	if (u->ts && u->tc)
 		tcache_detach(u->tc, u->ts);
 	tcache_destroy(u->tc);
-	if (u->p.mem)
-		lx_proc_fini(&u->p);
+	if (u->p && u->p->mem)
+		lx_proc_fini(u->p);
 	uspace_destroy(u->mem);
 	free(u->ts);
 	memset(u, 0, sizeof(*u));
@@ -316,9 +365,125 @@ static int finish(struct user *u)
 	return st & 0xff;
 }
 
+
+/* ---- guest threads ---------------------------------------------------------- */
+
+/* After LX_EXIT: true if only this thread ends (it called exit and others
+ * live on); false if the process ends. */
+static bool thread_ends_alone(struct user *u)
+{
+	if (!u->t.exit_thread)
+		return false;
+	return __atomic_sub_fetch(&u->p->nthreads, 1, __ATOMIC_SEQ_CST) > 0;
+}
+
+struct spawn_req {
+	struct user *u;
+	long tid; /* or -errno */
+	sem_t done;
+};
+
+static void block_host_signals(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	for (int sig = 1; sig <= LX_NSIG; sig++) /* the run loop's fault signals stay open */
+		if (self && (self->p->host_owned & (1ull << (sig - 1))))
+			sigdelset(&all, sig);
+	pthread_sigmask(SIG_SETMASK, &all, old);
+}
+
+static void *thread_main(void *arg)
+{
+	struct spawn_req *rq = arg;
+	struct user *u = rq->u;
+	int rc = tr_set_window(u->ts, uspace_base(u->mem));
+
+	if (rc < 0) {
+		rq->tid = rc;
+		sem_post(&rq->done); /* the parent cleans up */
+		return NULL;
+	}
+	self = u;
+	rq->tid = lx_thread_start(&u->t);
+	sem_post(&rq->done);
+	while (step(u) != LX_EXIT)
+		;
+	if (thread_ends_alone(u)) {
+		block_host_signals(NULL); /* lx_current goes away */
+		self = NULL;
+		tcache_detach(u->tc, u->ts);
+		free(u->ts);
+		free(u);
+		return NULL;
+	}
+	int st = finish(u);
+	_exit(st); /* exit_group */
+}
+
+/* lx_proc.spawn: a new guest thread on a new host thread. */
+static long spawn(void *ctx, struct lx_thread *parent, const struct lx_clone *c)
+{
+	struct user *pu = self;
+	struct spawn_req rq = {0};
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t old;
+	long rc;
+
+	(void)ctx;
+	struct user *u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->mem = pu->mem;
+	u->tc = pu->tc;
+	u->p = pu->p;
+	u->dec = pu->dec;
+	u->stats = pu->stats;
+	u->trace_faults = pu->trace_faults;
+	u->t_start_ns = pu->t_start_ns;
+	u->ts = aligned_alloc(64, (sizeof(*u->ts) + 63) & ~(size_t)63);
+	if (!u->ts) {
+		free(u);
+		return -ENOMEM;
+	}
+	memset(u->ts, 0, sizeof(*u->ts));
+	if ((rc = lx_thread_clone(&u->t, parent, &u->ts->g, c)) < 0 ||
+	    (rc = tcache_attach(u->tc, u->ts)) < 0) {
+		free(u->ts);
+		free(u);
+		return rc;
+	}
+	rq.u = u;
+	sem_init(&rq.done, 0, 0);
+	__atomic_add_fetch(&u->p->nthreads, 1, __ATOMIC_SEQ_CST);
+	u->p->threaded = true;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	block_host_signals(&old); /* the new thread opens them when it is ready */
+	rc = -pthread_create(&th, &attr, thread_main, &rq);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc == 0) {
+		while (sem_wait(&rq.done) < 0 && errno == EINTR)
+			;
+		rc = rq.tid;
+	}
+	sem_destroy(&rq.done);
+	if (rc < 0) {
+		__atomic_sub_fetch(&u->p->nthreads, 1, __ATOMIC_SEQ_CST);
+		tcache_detach(u->tc, u->ts);
+		free(u->ts);
+		free(u);
+		return rc == -EAGAIN ? -EAGAIN : rc;
+	}
+	return rc;
+}
+
 int user_main(int argc, char **argv)
 {
 	static struct user u;
+	static struct lx_proc proc;
 	struct user_opts o = {0};
 	char err[512] = "";
 
@@ -326,6 +491,7 @@ int user_main(int argc, char **argv)
 		free(o.env_add);
 		return 1;
 	}
+	u.p = &proc;
 	u.stats = o.stats;
 	/* the guest may close its stderr before it exits: keep our own */
 	u.stats_fd = o.stats ? fcntl(2, F_DUPFD_CLOEXEC, 100) : -1;
@@ -340,7 +506,13 @@ int user_main(int argc, char **argv)
 	}
 	while (step(&u) != LX_EXIT)
 		;
+	if (thread_ends_alone(&u)) {
+		tcache_detach(u.tc, u.ts);
+		pthread_exit(NULL); /* the others run on; the last one exits */
+	}
 	rc = finish(&u);
+	if (proc.threaded)
+		_exit(rc); /* exit_group: other threads may be in translated code */
 	teardown(&u);
 	return rc;
 }

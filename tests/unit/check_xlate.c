@@ -84,7 +84,7 @@ static void setup(void)
 		if (!offsets[ncases])
 			break;
 	}
-	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL};
+	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL};
 	tc = tcache_create(16 << 20, &env, err, sizeof(err));
 	ck_assert_msg(tc, "%s", err);
 	uspace_set_code_hook(us, drop, NULL);
