@@ -383,7 +383,7 @@ END_TEST
 START_TEST(flush_when_full)
 {
 	char err[256];
-	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL};
+	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL};
 	tcache_detach(tc, ts);
 	tcache_destroy(tc);
 	tc = tcache_create(1024, &env, err, sizeof(err));
