@@ -3,10 +3,10 @@
  *
  * Owns: tr_enter (C -> translated code: load the guest state from struct
  * tstate into host registers), tr_exit (translated code -> C: store it
- * back), and the two shared routines translated code jumps to for indirect
- * branches: tr_lookup (jump table) and tr_ret (return-address stack, then
- * the jump table).  None of them changes the host flags while guest flags
- * are live: comparisons are done with lea/not and jrcxz.
+ * back), and tr_lookup, the jump-table lookup that indirect branches and
+ * unpredicted returns fall back to (each site first tries inline, see
+ * xlate_flow.c).  tr_lookup never changes the host flags, which hold the
+ * guest's: comparisons are done with lea/not and jrcxz.
  *
  * Register convention inside translated code:
  *   eax ecx edx ebx ebp esi edi  guest registers of the same name
@@ -137,34 +137,6 @@ tr_lookup_miss:
 2:	mov rcx, [r15 + TS_SPILL]
 	jmp [r9 + r10 * 8 + 8]
 	.size tr_lookup, . - tr_lookup
-
-/* Guest ret to r11d (already popped): predicted by the return-address
- * stack, else the jump table. */
-	.globl tr_ret
-	.type tr_ret, @function
-tr_ret:
-	mov [r15 + TS_SPILL], rcx
-	mov r10d, [r15 + TS_RAS_TOP]
-	lea r9, [r10 + r10]
-	lea r10d, [r10 - 1]
-	movzx r10d, r10b
-	mov [r15 + TS_RAS_TOP], r10d
-	mov ecx, [r15 + r9 * 8 + TS_RAS]
-	mov r13d, r11d
-	not r13d
-	lea ecx, [rcx + r13 + 1]
-	jrcxz 1f
-	mov rcx, [r15 + TS_SPILL]
-	jmp tr_lookup
-1:	mov ecx, [r15 + TS_PENDING]
-	jrcxz 2f
-	mov rcx, [r15 + TS_SPILL]
-	mov dword ptr [r15 + TS_EXIT_REASON], EXIT_PENDING
-	mov [r15 + TS_EXIT_EIP], r11d
-	jmp tr_exit
-2:	mov rcx, [r15 + TS_SPILL]
-	jmp [r15 + r9 * 8 + TS_RAS + 8]
-	.size tr_ret, . - tr_ret
 
 	.section .rodata
 	.align 4

@@ -69,6 +69,6 @@ TS_CHECK(ras, TS_RAS);
 uint32_t tr_enter(struct tstate *ts, const void *pc);
 
 /* Shared routines translated code jumps to (runtime.S). */
-extern const char tr_exit[], tr_lookup[], tr_lookup_miss[], tr_ret[];
+extern const char tr_exit[], tr_lookup[], tr_lookup_miss[];
 
 #endif

@@ -2,7 +2,7 @@
  * xlate_flow.c — control flow and the stack.
  *
  * Owns: how branches end blocks (direct ones through chainable exits,
- * indirect ones through tr_lookup, returns through tr_ret and the
+ * indirect ones through an inline jump-table lookup, returns through the
  * return-address stack), calls (push the guest return address, push a
  * prediction, jump), loop/jecxz without touching flags, and push, pop,
  * enter, leave on the guest stack (guest esp is r12d; every store or load
