@@ -310,7 +310,7 @@ static void chain_locked(struct tcache *tc, struct tstate *ts, const void *targe
 	struct tblock *to = find(tc, l->target);
 	if (!to || to->host != target_host)
 		return;
-	if (l->to) { /* unchained by tcache_kick: relink */
+	if (l->to) { /* unchained by tcache_unchain_all: relink */
 		if (l->to == to)
 			emit_patch_rel32(l->rel, to->host);
 		return;

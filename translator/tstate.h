@@ -38,7 +38,6 @@ struct tstate {
 	struct tentry *jtbl; /* JTBL_SIZE entries, indexed by guest eip & 0xffff */
 	struct tentry ras[TS_RAS_SIZE];
 	uint32_t exit_arg; /* EXIT_CALLOUT: sensitive.def row */
-	uint32_t in_guest; /* nonzero while translated code runs */
 	/* counted by translated code when the cache counts (--stats) */
 	uint64_t n_indirect, n_ret, n_ret_hit;
 };

@@ -99,7 +99,7 @@ struct lx_proc {
 	/* Called (async-signal-safe) when a guest signal became deliverable,
 	 * so the run loop can leave translated code soon; may be NULL.
 	 * kick_pc, if set, is called instead, with the host pc the signal
-	 * interrupted (0 if unknown), e.g. for tcache_kick(). */
+	 * interrupted (0 if unknown), e.g. for tr_kick(). */
 	void (*kick)(void *ctx);
 	void (*kick_pc)(void *ctx, uintptr_t host_pc);
 	void *kick_ctx;
