@@ -37,6 +37,32 @@ static bool pushfd(struct xctx *x)
 	return true;
 }
 
+/* pushf/popf with a 16-bit operand size: FLAGS, the low half. */
+static bool pushf16(struct xctx *x)
+{
+	static const uint8_t pushfq_pop_r13[] = {0x9c, 0x41, 0x5d};
+	emit_bytes(&x->e, pushfq_pop_r13, sizeof(pushfq_pop_r13));
+	x_gs_store(x, R12D, -2, ZYDIS_REGISTER_R13W, 2);
+	emit_lea_disp(&x->e, H_R12, H_R12, -2);
+	return true;
+}
+
+static bool popf16(struct xctx *x)
+{
+	static const uint8_t merge[] = {
+		0x9c, 0x41, 0x5e,                         /* pushfq; pop r14 */
+		0x41, 0x81, 0xe6, 0x00, 0x00, 0xff, 0xff, /* and r14d, 0xffff0000 */
+		0x45, 0x09, 0xf5,                         /* or r13d, r14d */
+		0x41, 0x0f, 0xba, 0xf5, 0x08,             /* btr r13d, 8 (TF) */
+	};
+	static const uint8_t push_popfq[] = {0x41, 0x55, 0x9d}; /* push r13; popfq */
+	x_gs_load(x, R13D, R12D, 0, 2);
+	emit_bytes(&x->e, merge, sizeof(merge));
+	emit_lea_disp(&x->e, H_R12, H_R12, 2);
+	emit_bytes(&x->e, push_popfq, sizeof(push_popfq));
+	return true;
+}
+
 /* popfd at CPL 3: IF and IOPL are ignored by the host as by the guest CPU;
  * TF is cleared (a guest single-step would trap on host instructions). */
 static bool popfd(struct xctx *x)
@@ -182,6 +208,8 @@ static bool salc(struct xctx *x)
 static const xsens_fn inline_rows[SENS_NROWS] = {
 	[SENS_pushfd] = pushfd,
 	[SENS_popfd] = popfd,
+	[SENS_pushf] = pushf16,
+	[SENS_popf] = popf16,
 	[SENS_mov_from_seg] = mov_from_seg,
 	[SENS_push_seg] = push_seg,
 	[SENS_rdtsc] = copy,

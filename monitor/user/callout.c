@@ -154,6 +154,104 @@ static enum lx_result pop_seg(struct user *u, const ZydisDecodedInstruction *in,
 	return advance(u, in);
 }
 
+/* lds les lfs lgs lss r32, m16:32 */
+static enum lx_result load_far(struct user *u, const ZydisDecodedInstruction *in,
+			       const ZydisDecodedOperand *ops)
+{
+	static const struct { ZydisMnemonic m; int seg; } segs[] = {
+		{ZYDIS_MNEMONIC_LDS, GS_DS}, {ZYDIS_MNEMONIC_LES, GS_ES}, {ZYDIS_MNEMONIC_LFS, GS_FS},
+		{ZYDIS_MNEMONIC_LGS, GS_GS}, {ZYDIS_MNEMONIC_LSS, GS_SS},
+	};
+	uint8_t ptr[6];
+	uint32_t a, off;
+	uint16_t sel;
+	int s = -1;
+
+	for (unsigned i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
+		if (segs[i].m == in->mnemonic)
+			s = segs[i].seg;
+	if (s < 0 || in->operand_width != 32)
+		return ud(u, in, ops);
+	if (user_mem_addr(u, &ops[1], &a) < 0 || uspace_read(u->mem, ptr, a, 6) < 0)
+		return user_segv(u, a);
+	memcpy(&off, ptr, 4);
+	memcpy(&sel, ptr + 4, 2);
+	if (!load_seg(u, s, sel))
+		return gp(u, in, ops);
+	user_set_reg(u, ops[0].reg.value, off);
+	return advance(u, in);
+}
+
+/* Reads the 16-bit selector operand OP (register or memory). */
+static bool selector_operand(struct user *u, const ZydisDecodedOperand *op, uint16_t *sel)
+{
+	uint32_t a;
+	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+		*sel = (uint16_t)user_reg(u, op->reg.value);
+		return true;
+	}
+	return user_mem_addr(u, op, &a) == 0 && uspace_read(u->mem, sel, a, 2) == 0;
+}
+
+static void set_zf(struct user *u, bool on)
+{
+	u->ts->g.eflags = on ? u->ts->g.eflags | GF_ZF : u->ts->g.eflags & ~GF_ZF;
+}
+
+/* arpl r/m16, r16: raise the destination's RPL to the source's. */
+static enum lx_result arpl(struct user *u, const ZydisDecodedInstruction *in,
+			   const ZydisDecodedOperand *ops)
+{
+	uint16_t dst, src = (uint16_t)user_reg(u, ops[1].reg.value);
+	uint32_t a = 0;
+
+	if (!selector_operand(u, &ops[0], &dst))
+		return user_mem_addr(u, &ops[0], &a), user_segv(u, a);
+	bool adjust = (dst & 3) < (src & 3);
+	set_zf(u, adjust);
+	if (adjust) {
+		dst = (uint16_t)((dst & ~3) | (src & 3));
+		if (ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER)
+			user_set_reg(u, ops[0].reg.value, dst);
+		else if (user_mem_addr(u, &ops[0], &a) < 0 || uspace_write(u->mem, a, &dst, 2) < 0)
+			return user_segv(u, a);
+	}
+	return advance(u, in);
+}
+
+/* lar, lsl, verr, verw on the selectors a Linux i386 process has: the flat
+ * user code and data segments (DPL 3, 4 GiB); anything else is "not
+ * accessible" (ZF = 0), as for a null or foreign selector. */
+static enum lx_result descriptor_query(struct user *u, const ZydisDecodedInstruction *in,
+				       const ZydisDecodedOperand *ops)
+{
+	int src = in->mnemonic == ZYDIS_MNEMONIC_VERR || in->mnemonic == ZYDIS_MNEMONIC_VERW ? 0 : 1;
+	uint16_t sel;
+	uint32_t a = 0;
+
+	if (!selector_operand(u, &ops[src], &sel))
+		return user_mem_addr(u, &ops[src], &a), user_segv(u, a);
+	bool code = (sel | 3) == LX_USER_CS, data = (sel | 3) == LX_USER_DS;
+	bool ok = (code || data) && (sel & 3) == 3;
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_LAR:
+		if (ok)
+			user_set_reg(u, ops[0].reg.value, code ? 0x00cffb00 : 0x00cff300);
+		break;
+	case ZYDIS_MNEMONIC_LSL:
+		if (ok)
+			user_set_reg(u, ops[0].reg.value, 0xffffffff);
+		break;
+	case ZYDIS_MNEMONIC_VERW:
+		ok = ok && data;
+		break;
+	default: /* verr: code segments are readable too */
+		break;
+	}
+	set_zf(u, ok);
+	return advance(u, in);
+}
+
 static enum lx_result bcd(struct user *u, const ZydisDecodedInstruction *in,
 			  const ZydisDecodedOperand *ops)
 {
@@ -231,6 +329,10 @@ static const callout_fn callouts[SENS_NROWS] = {
 	[SENS_aam] = bcd, [SENS_aad] = bcd, [SENS_bound] = bound,
 	[SENS_sgdt] = umip, [SENS_sidt] = umip, [SENS_smsw] = umip, [SENS_sldt] = umip,
 	[SENS_str] = umip,
+	[SENS_lds] = load_far, [SENS_les] = load_far, [SENS_lfs] = load_far, [SENS_lgs] = load_far,
+	[SENS_lss] = load_far, [SENS_arpl] = arpl,
+	[SENS_lar] = descriptor_query, [SENS_lsl] = descriptor_query,
+	[SENS_verr] = descriptor_query, [SENS_verw] = descriptor_query,
 	/* #UD at CPL 3 or in 32-bit mode on Intel */
 	[SENS_clac] = ud, [SENS_stac] = ud, [SENS_monitor] = ud, [SENS_mwait] = ud,
 	[SENS_syscall] = ud, [SENS_sysret] = ud, [SENS_sysexit] = ud,
