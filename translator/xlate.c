@@ -24,14 +24,26 @@ void x_add_exit(struct xctx *x, uint8_t *rel, enum xexit_kind k, uint32_t eip, u
 	x->exits[x->nexits++] = (struct xexit){rel, k, eip, arg};
 }
 
+/* Chaining rewrites a rel32 while other threads may run it: keep the field
+ * 4-byte aligned (never across a cache line) so the store is atomic.
+ * OPLEN: bytes of opcode before the rel32. */
+static void align_rel32(struct xctx *x, unsigned oplen)
+{
+	while (((uintptr_t)x->e.p + oplen) & 3)
+		emit_u8(&x->e, 0x90);
+}
+
 /* jmp to an exit stub of kind K (stub emitted after the body). */
 void x_exit_jmp(struct xctx *x, enum xexit_kind k, uint32_t eip, uint32_t arg)
 {
+	if (k == XE_CHAIN)
+		align_rel32(x, 1);
 	x_add_exit(x, emit_jmp(&x->e, x->e.p), k, eip, arg);
 }
 
 void x_exit_jcc(struct xctx *x, unsigned cc, uint32_t eip)
 {
+	align_rel32(x, 2);
 	x_add_exit(x, emit_jcc(&x->e, cc, x->e.p), XE_CHAIN, eip, 0);
 }
 

@@ -186,44 +186,56 @@ static bool jmp(struct xctx *x)
 	return true;
 }
 
+/* A short jump (jrcxz or jmp rel8) to a label bound later by bind8(). */
+static uint8_t *jump8(struct xctx *x, uint8_t opcode)
+{
+	emit_bytes(&x->e, (const uint8_t[]){opcode, 0}, 2);
+	return x->e.overflow ? NULL : x->e.p - 1;
+}
+
+static void bind8(struct xctx *x, uint8_t *rel8)
+{
+	if (rel8 && !x->e.overflow)
+		*rel8 = (uint8_t)(x->e.p - (rel8 + 1));
+}
+
 /* loop, loope, loopne, jecxz, jcxz: ecx tests without touching flags.
- * jrcxz only reaches rel8, so it hops over a short jmp to the exits. */
+ * jrcxz only reaches rel8, so it hops to the (aligned, chainable) exits. */
 static bool loop(struct xctx *x)
 {
-	static const uint8_t dec_ecx[] = {0x8d, 0x49, 0xff};           /* lea ecx, [rcx-1] */
-	static const uint8_t jrcxz_hop[] = {0xe3, 0x02, 0xeb, 0x05}; /* jrcxz +2; jmp +5 */
-	static const uint8_t save_cx[] = {0x49, 0x89, 0xcd,          /* mov r13, rcx */
-					  0x0f, 0xb7, 0xc9};         /* movzx ecx, cx */
-	static const uint8_t restore_cx[] = {0x4c, 0x89, 0xe9};      /* mov rcx, r13 */
+	static const uint8_t dec_ecx[] = {0x8d, 0x49, 0xff};   /* lea ecx, [rcx-1] */
+	static const uint8_t save_cx[] = {0x49, 0x89, 0xcd,  /* mov r13, rcx */
+					  0x0f, 0xb7, 0xc9}; /* movzx ecx, cx */
+	static const uint8_t restore_cx[] = {0x4c, 0x89, 0xe9}; /* mov rcx, r13 */
 	ZydisMnemonic m = x->in.mnemonic;
 	uint32_t t = rel_target(x);
+	uint8_t *zero, *nonzero;
 
 	if (x->in.address_width != 32 && m != ZYDIS_MNEMONIC_JCXZ)
 		return false;
 	if (m == ZYDIS_MNEMONIC_JCXZ) {
 		emit_bytes(&x->e, save_cx, sizeof(save_cx));
-		emit_bytes(&x->e, (const uint8_t[]){0xe3, 0x08}, 2);   /* jrcxz taken */
+		zero = jump8(x, 0xe3);
 		emit_bytes(&x->e, restore_cx, sizeof(restore_cx));
 		x_exit_jmp(x, XE_CHAIN, x->next, 0);
+		bind8(x, zero);
 		emit_bytes(&x->e, restore_cx, sizeof(restore_cx));
 		x_exit_jmp(x, XE_CHAIN, t, 0);
 		return true;
 	}
 	if (m != ZYDIS_MNEMONIC_JECXZ)
 		emit_bytes(&x->e, dec_ecx, sizeof(dec_ecx));
-	if (m == ZYDIS_MNEMONIC_JECXZ) {
-		emit_bytes(&x->e, jrcxz_hop, sizeof(jrcxz_hop));
-		x_exit_jmp(x, XE_CHAIN, t, 0);
-		x_exit_jmp(x, XE_CHAIN, x->next, 0);
-		return true;
-	}
-	emit_bytes(&x->e, jrcxz_hop, sizeof(jrcxz_hop));
-	x_exit_jmp(x, XE_CHAIN, x->next, 0); /* ecx reached 0 */
+	zero = jump8(x, 0xe3);
+	nonzero = jump8(x, 0xeb);
+	bind8(x, zero);
+	/* jecxz: ecx = 0 is the branch; loop*: ecx reached 0 ends the loop */
+	x_exit_jmp(x, XE_CHAIN, m == ZYDIS_MNEMONIC_JECXZ ? t : x->next, 0);
+	bind8(x, nonzero);
 	if (m == ZYDIS_MNEMONIC_LOOPE)
 		x_exit_jcc(x, 0x5, x->next); /* jne: stop */
 	else if (m == ZYDIS_MNEMONIC_LOOPNE)
 		x_exit_jcc(x, 0x4, x->next); /* je: stop */
-	x_exit_jmp(x, XE_CHAIN, t, 0);
+	x_exit_jmp(x, XE_CHAIN, m == ZYDIS_MNEMONIC_JECXZ ? x->next : t, 0);
 	return true;
 }
 
