@@ -80,6 +80,7 @@ static void window_fault(struct tcache *tc, struct tstate *ts, int sig, uint64_t
 
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
+	tr_handler_flags();
 	ucontext_t *uc = ucv;
 	struct tcache *tc = cur.tc;
 	struct tstate *ts = cur.ts;
@@ -106,6 +107,8 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		window_fault(tc, ts, sig, a, uc, si);
 	else if (sig == SIGSEGV) /* #GP: i386 Linux reports si_addr 0 */
 		cur.fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0, 0};
+	else if (sig == SIGBUS) /* #AC: si_addr 0 too */
+		cur.fault.addr = 0;
 	siglongjmp(cur.jb, 1);
 }
 

@@ -37,6 +37,14 @@ struct tr_exit {
 	struct tr_fault fault;
 };
 
+/* Host signal handlers call this first: a signal that interrupts
+ * translated code leaves the guest's EFLAGS.AC set, and C code with AC set
+ * dies of SIGBUS at its first unaligned access. */
+static inline void tr_handler_flags(void)
+{
+	__asm__ volatile("pushfq; andq $~0x40000, (%%rsp); popfq" ::: "memory", "cc");
+}
+
 /* Installs the fault handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP)
  * for this process.  0 or -errno. */
 int tr_signals_install(void);

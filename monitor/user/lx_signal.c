@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "monitor/user/lx_int.h"
+#include "translator/run.h"
 
 #define LX_SYNC_MASK                                                                          \
 	(LX_BIT(SIGSEGV) | LX_BIT(SIGBUS) | LX_BIT(SIGILL) | LX_BIT(SIGTRAP) | LX_BIT(SIGFPE) | \
@@ -110,6 +111,7 @@ void lx_host_signal(struct lx_thread *t, int sig, const siginfo_t *info)
 
 static void lx_host_handler(int sig, siginfo_t *si, void *uc)
 {
+	tr_handler_flags(); /* AC may be the guest's */
 	int saved = errno;
 	struct lx_thread *t = lx_current;
 	if (t) {
