@@ -69,57 +69,47 @@ uint8_t *emit_jcc(struct emit *e, unsigned cc, const void *target)
 	return rel;
 }
 
-/* REX prefix (if needed) + opcode + ModRM [r15 + disp32] with reg field R. */
-static void ts_modrm(struct emit *e, uint8_t opcode, enum hreg r, int32_t off)
+/* REX (.B for r15, .R for r8-r15, .W if WIDE) + OPCODE (one or two bytes:
+ * 0x0fXX) + ModRM [r15 + disp32] with reg field R. */
+static void ts_modrm(struct emit *e, bool wide, unsigned opcode, enum hreg r, int32_t off)
 {
-	uint8_t b[8];
-	unsigned n = 0;
-	b[n++] = (uint8_t)(0x41 | (r >= 8 ? 0x04 : 0)); /* REX.B for r15 */
-	b[n++] = opcode;
-	b[n++] = (uint8_t)(0x80 | ((r & 7) << 3) | 7); /* mod=10 rm=r15 */
-	emit_bytes(e, b, n);
+	emit_u8(e, (uint8_t)(0x41 | (wide ? 0x08 : 0) | (r >= 8 ? 0x04 : 0)));
+	if (opcode > 0xff)
+		emit_u8(e, (uint8_t)(opcode >> 8));
+	emit_u8(e, (uint8_t)opcode);
+	emit_u8(e, (uint8_t)(0x80 | ((r & 7) << 3) | 7)); /* mod=10 rm=r15 */
 	emit_u32(e, (uint32_t)off);
 }
 
 void emit_store_ts_imm(struct emit *e, int32_t off, uint32_t imm)
 {
-	ts_modrm(e, 0xc7, 0, off);
+	ts_modrm(e, false, 0xc7, 0, off);
 	emit_u32(e, imm);
 }
 
 void emit_store_ts_reg(struct emit *e, int32_t off, enum hreg r)
 {
-	ts_modrm(e, 0x89, r, off);
+	ts_modrm(e, false, 0x89, r, off);
 }
 
 void emit_store_ts_reg64(struct emit *e, int32_t off, enum hreg r)
 {
-	emit_u8(e, (uint8_t)(0x49 | (r >= 8 ? 0x04 : 0)));
-	emit_u8(e, 0x89);
-	emit_u8(e, (uint8_t)(0x80 | ((r & 7) << 3) | 7));
-	emit_u32(e, (uint32_t)off);
+	ts_modrm(e, true, 0x89, r, off);
 }
 
 void emit_load_ts_reg(struct emit *e, enum hreg r, int32_t off)
 {
-	ts_modrm(e, 0x8b, r, off);
+	ts_modrm(e, false, 0x8b, r, off);
 }
 
 void emit_load_ts_reg64(struct emit *e, enum hreg r, int32_t off)
 {
-	emit_u8(e, (uint8_t)(0x49 | (r >= 8 ? 0x04 : 0)));
-	emit_u8(e, 0x8b);
-	emit_u8(e, (uint8_t)(0x80 | ((r & 7) << 3) | 7));
-	emit_u32(e, (uint32_t)off);
+	ts_modrm(e, true, 0x8b, r, off);
 }
 
 void emit_load_ts_u16(struct emit *e, enum hreg r, int32_t off)
 {
-	emit_u8(e, (uint8_t)(0x41 | (r >= 8 ? 0x04 : 0)));
-	emit_u8(e, 0x0f);
-	emit_u8(e, 0xb7);
-	emit_u8(e, (uint8_t)(0x80 | ((r & 7) << 3) | 7));
-	emit_u32(e, (uint32_t)off);
+	ts_modrm(e, false, 0x0fb7, r, off);
 }
 
 void emit_mov_imm(struct emit *e, enum hreg r, uint32_t imm)
