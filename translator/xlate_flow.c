@@ -261,28 +261,10 @@ static bool push(struct xctx *x)
 /* pop to memory: the address is computed with esp already popped. */
 static bool pop_mem(struct xctx *x, int size)
 {
-	ZydisEncoderRequest r;
-	const ZydisDecodedOperand *o = &x->ops[0];
-
-	if (o->mem.segment == ZYDIS_REGISTER_FS || o->mem.segment == ZYDIS_REGISTER_GS)
-		return false;
 	x_gs_load(x, R13D, R12D, 0, size);
 	emit_lea_disp(&x->e, H_R14, H_R12, size);
-	memset(&r, 0, sizeof(r));
-	r.mnemonic = ZYDIS_MNEMONIC_MOV;
-	r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-	r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
-	r.operand_count = 2;
-	r.operands[0].type = ZYDIS_OPERAND_TYPE_MEMORY;
-	r.operands[0].mem.base = o->mem.base == ZYDIS_REGISTER_ESP ? ZYDIS_REGISTER_R14D
-								   : o->mem.base;
-	r.operands[0].mem.index = x_map_reg(o->mem.index);
-	r.operands[0].mem.scale = o->mem.scale;
-	r.operands[0].mem.displacement = (int32_t)o->mem.disp.value;
-	r.operands[0].mem.size = (uint16_t)size;
-	r.operands[1].type = ZYDIS_OPERAND_TYPE_REGISTER;
-	r.operands[1].reg.value = size == 4 ? R13D : ZYDIS_REGISTER_R13W;
-	if (emit_request(&x->e, &r) < 0)
+	if (x_store_operand(x, 0, ZYDIS_REGISTER_R14D, size == 4 ? R13D : ZYDIS_REGISTER_R13W,
+			    size) < 0)
 		return false;
 	emit_mov_reg(&x->e, H_R12, H_R14);
 	return true;

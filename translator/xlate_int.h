@@ -56,6 +56,9 @@ void x_gs_load(struct xctx *x, ZydisRegister dst, ZydisRegister base, int32_t di
 /* mov [gs: BASE + DISP], SRC (register of width SIZE*8) */
 void x_gs_store(struct xctx *x, ZydisRegister base, int32_t disp, ZydisRegister src, int size);
 void x_gs_store_imm(struct xctx *x, ZydisRegister base, int32_t disp, uint32_t imm, int size);
+/* mov [memory operand OP], SRC (SIZE bytes; guest esp in the address is
+ * ESP_AS).  No %fs/%gs override or 16-bit addressing: -EINVAL. */
+int x_store_operand(struct xctx *x, int op, ZydisRegister esp_as, ZydisRegister src, int size);
 /* DST32 = the value of the decoded memory operand OP (size 2/4), a load */
 int x_load_operand(struct xctx *x, int op, ZydisRegister dst);
 

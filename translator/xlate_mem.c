@@ -63,10 +63,17 @@ static void set_reg(ZydisEncoderOperand *o, ZydisRegister r)
 	o->reg.value = r;
 }
 
+/* r13d += the base of guest segment SEG (32-bit, wrapping; flags kept). */
+static void add_seg_base(struct xctx *x, int seg)
+{
+	static const uint8_t add_r13_r14[] = {0x47, 0x8d, 0x6c, 0x35, 0x00}; /* lea r13d, [r13+r14] */
+	emit_load_ts_reg(&x->e, H_R14, TS_SEG_BASE + 4 * seg);
+	emit_bytes(&x->e, add_r13_r14, sizeof(add_r13_r14));
+}
+
 /* r13d = segment base + effective address of memory operand O. */
 static int tls_address(struct xctx *x, ZydisEncoderOperand *o, int seg)
 {
-	static const uint8_t add_r13_r14[] = {0x47, 0x8d, 0x6c, 0x35, 0x00};
 	ZydisEncoderRequest r;
 
 	memset(&r, 0, sizeof(r));
@@ -77,8 +84,7 @@ static int tls_address(struct xctx *x, ZydisEncoderOperand *o, int seg)
 	set_mem(&r.operands[1], o->mem.base, o->mem.index, o->mem.scale, o->mem.displacement, 4);
 	if (emit_request(&x->e, &r) < 0)
 		return -EINVAL;
-	emit_load_ts_reg(&x->e, H_R14, TS_SEG_BASE + 4 * seg);
-	emit_bytes(&x->e, add_r13_r14, sizeof(add_r13_r14));
+	add_seg_base(x, seg);
 	set_mem(o, ZYDIS_REGISTER_R13D, ZYDIS_REGISTER_NONE, 0, 0, o->mem.size);
 	return 0;
 }
@@ -89,7 +95,6 @@ static int addr16(struct xctx *x, ZydisEncoderOperand *o, const ZydisDecodedOper
 		  bool lea)
 {
 	static const uint8_t movzx_r13d_r13w[] = {0x45, 0x0f, 0xb7, 0xed};
-	static const uint8_t add_r13_r14[] = {0x47, 0x8d, 0x6c, 0x35, 0x00};
 	ZydisEncoderRequest r;
 	int seg = seg_index(d->mem.segment);
 
@@ -105,10 +110,8 @@ static int addr16(struct xctx *x, ZydisEncoderOperand *o, const ZydisDecodedOper
 	if (emit_request(&x->e, &r) < 0)
 		return -EINVAL;
 	emit_bytes(&x->e, movzx_r13d_r13w, sizeof(movzx_r13d_r13w));
-	if (!lea && seg >= 0) {
-		emit_load_ts_reg(&x->e, H_R14, TS_SEG_BASE + 4 * seg);
-		emit_bytes(&x->e, add_r13_r14, sizeof(add_r13_r14));
-	}
+	if (!lea && seg >= 0)
+		add_seg_base(x, seg);
 	set_mem(o, ZYDIS_REGISTER_R13D, ZYDIS_REGISTER_NONE, 0, 0, lea ? 4 : o->mem.size);
 	return 0;
 }
@@ -326,6 +329,22 @@ int x_load_operand(struct xctx *x, int op, ZydisRegister dst)
 	int seg = seg_index(d->mem.segment);
 	if (seg >= 0 && tls_address(x, &r.operands[1], seg) < 0)
 		return -EINVAL;
+	return emit_request(&x->e, &r);
+}
+
+int x_store_operand(struct xctx *x, int op, ZydisRegister esp_as, ZydisRegister src, int size)
+{
+	const ZydisDecodedOperand *d = &x->ops[op];
+	ZydisEncoderRequest r;
+
+	if (d->type != ZYDIS_OPERAND_TYPE_MEMORY || seg_index(d->mem.segment) >= 0 ||
+	    x->in.address_width != 32)
+		return -EINVAL;
+	mem_request(&r, ZYDIS_MNEMONIC_MOV);
+	r.operand_count = 2;
+	set_mem(&r.operands[0], d->mem.base == ZYDIS_REGISTER_ESP ? esp_as : d->mem.base,
+		x_map_reg(d->mem.index), d->mem.scale, (int32_t)d->mem.disp.value, (uint16_t)size);
+	set_reg(&r.operands[1], src);
 	return emit_request(&x->e, &r);
 }
 

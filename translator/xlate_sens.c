@@ -26,52 +26,39 @@ static bool reencode(struct xctx *x)
 	return x_reencode(x) == 0;
 }
 
-/* pushfd: the host RFLAGS low 32 bits are the guest EFLAGS a ring-3 i386
- * program sees (IF=1, IOPL=0, arithmetic flags, DF, AC, ID). */
-static bool pushfd(struct xctx *x)
+/* pushf(d): the host RFLAGS low 32 bits are the guest EFLAGS a ring-3 i386
+ * program sees (IF=1, IOPL=0, arithmetic flags, DF, AC, ID); a 16-bit
+ * operand size pushes the low half. */
+static bool pushf(struct xctx *x)
 {
 	static const uint8_t pushfq_pop_r13[] = {0x9c, 0x41, 0x5d};
+	int size = x->in.operand_width / 8;
+
 	emit_bytes(&x->e, pushfq_pop_r13, sizeof(pushfq_pop_r13));
-	x_gs_store(x, R12D, -4, R13D, 4);
-	emit_lea_disp(&x->e, H_R12, H_R12, -4);
+	x_gs_store(x, R12D, -size, size == 4 ? R13D : ZYDIS_REGISTER_R13W, size);
+	emit_lea_disp(&x->e, H_R12, H_R12, -size);
 	return true;
 }
 
-/* pushf/popf with a 16-bit operand size: FLAGS, the low half. */
-static bool pushf16(struct xctx *x)
+/* popf(d) at CPL 3: IF and IOPL are ignored by the host as by the guest CPU;
+ * TF is cleared (a guest single-step would trap on host instructions); a
+ * 16-bit operand size keeps the upper half of EFLAGS. */
+static bool popf(struct xctx *x)
 {
-	static const uint8_t pushfq_pop_r13[] = {0x9c, 0x41, 0x5d};
-	emit_bytes(&x->e, pushfq_pop_r13, sizeof(pushfq_pop_r13));
-	x_gs_store(x, R12D, -2, ZYDIS_REGISTER_R13W, 2);
-	emit_lea_disp(&x->e, H_R12, H_R12, -2);
-	return true;
-}
-
-static bool popf16(struct xctx *x)
-{
-	static const uint8_t merge[] = {
+	static const uint8_t keep_upper[] = {
 		0x9c, 0x41, 0x5e,                         /* pushfq; pop r14 */
 		0x41, 0x81, 0xe6, 0x00, 0x00, 0xff, 0xff, /* and r14d, 0xffff0000 */
 		0x45, 0x09, 0xf5,                         /* or r13d, r14d */
-		0x41, 0x0f, 0xba, 0xf5, 0x08,             /* btr r13d, 8 (TF) */
 	};
-	static const uint8_t push_popfq[] = {0x41, 0x55, 0x9d}; /* push r13; popfq */
-	x_gs_load(x, R13D, R12D, 0, 2);
-	emit_bytes(&x->e, merge, sizeof(merge));
-	emit_lea_disp(&x->e, H_R12, H_R12, 2);
-	emit_bytes(&x->e, push_popfq, sizeof(push_popfq));
-	return true;
-}
-
-/* popfd at CPL 3: IF and IOPL are ignored by the host as by the guest CPU;
- * TF is cleared (a guest single-step would trap on host instructions). */
-static bool popfd(struct xctx *x)
-{
 	static const uint8_t btr_tf[] = {0x41, 0x0f, 0xba, 0xf5, 0x08}; /* btr r13d, 8 */
 	static const uint8_t push_popfq[] = {0x41, 0x55, 0x9d};         /* push r13; popfq */
-	x_gs_load(x, R13D, R12D, 0, 4);
+	int size = x->in.operand_width / 8;
+
+	x_gs_load(x, R13D, R12D, 0, size);
+	if (size == 2)
+		emit_bytes(&x->e, keep_upper, sizeof(keep_upper));
 	emit_bytes(&x->e, btr_tf, sizeof(btr_tf));
-	emit_lea_disp(&x->e, H_R12, H_R12, 4);
+	emit_lea_disp(&x->e, H_R12, H_R12, size);
 	emit_bytes(&x->e, push_popfq, sizeof(push_popfq));
 	return true;
 }
@@ -100,22 +87,7 @@ static bool mov_from_seg(struct xctx *x)
 		r.operands[1].reg.value = d->size == 16 ? ZYDIS_REGISTER_R13W : R13D;
 		return emit_request(&x->e, &r) == 0;
 	}
-	if (d->mem.segment == ZYDIS_REGISTER_FS || d->mem.segment == ZYDIS_REGISTER_GS)
-		return false;
-	ZydisEncoderRequest r = {0};
-	r.mnemonic = ZYDIS_MNEMONIC_MOV;
-	r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-	r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
-	r.operand_count = 2;
-	r.operands[0].type = ZYDIS_OPERAND_TYPE_MEMORY;
-	r.operands[0].mem.base = x_map_reg(d->mem.base);
-	r.operands[0].mem.index = x_map_reg(d->mem.index);
-	r.operands[0].mem.scale = d->mem.scale;
-	r.operands[0].mem.displacement = (int32_t)d->mem.disp.value;
-	r.operands[0].mem.size = 2;
-	r.operands[1].type = ZYDIS_OPERAND_TYPE_REGISTER;
-	r.operands[1].reg.value = ZYDIS_REGISTER_R13W;
-	return emit_request(&x->e, &r) == 0;
+	return x_store_operand(x, 0, R12D, ZYDIS_REGISTER_R13W, 2) == 0;
 }
 
 static bool push_seg(struct xctx *x)
@@ -206,10 +178,10 @@ static bool salc(struct xctx *x)
 
 /* Rows translated in place; every other row is a callout. */
 static const xsens_fn inline_rows[SENS_NROWS] = {
-	[SENS_pushfd] = pushfd,
-	[SENS_popfd] = popfd,
-	[SENS_pushf] = pushf16,
-	[SENS_popf] = popf16,
+	[SENS_pushfd] = pushf,
+	[SENS_popfd] = popf,
+	[SENS_pushf] = pushf,
+	[SENS_popf] = popf,
 	[SENS_mov_from_seg] = mov_from_seg,
 	[SENS_push_seg] = push_seg,
 	[SENS_rdtsc] = copy,
