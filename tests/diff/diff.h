@@ -120,6 +120,12 @@ void dx_state_default(struct dstate *s);
 
 /* ---- printing ------------------------------------------------------------ */
 
+/* Little-endian 16 and 32 bits at P; FLAGS as "ODSZAPC" with a '-' for
+ * each clear flag (B: 8 bytes). */
+uint16_t dx_u16(const uint8_t *p);
+uint32_t dx_u32(const uint8_t *p);
+void dx_flag_string(uint32_t flags, char *b);
+
 /* "bytes: 0f af c1  imul eax, ecx" (BITS 32 or 64) into BUF. */
 void dx_disasm(const uint8_t *code, unsigned len, int bits, char *buf, size_t n);
 void dx_print_state(const char *tag, const struct dstate *s);

@@ -6,12 +6,11 @@
  * pointers; placing the memory operand in the data region — or across its
  * edge into the unmapped or read-only page — by solving for a base or index
  * register or the displacement; the guest and native encodings; sequences
- * of register-only instructions; the masks of flags the SDM leaves
- * undefined; and the Zydis cross-check of both encodings.
+ * of register-only instructions; and the masks of flags the SDM leaves
+ * undefined.  The Zydis cross-check of both encodings is in gen_check.c.
  */
 #include "tests/diff/gen.h"
 
-#include <Zydis/Zydis.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -565,51 +564,4 @@ void gen_seq(struct rng *r, struct dcase *c)
 		c->fsw_mask |= (f->fl & FL_X87A) ? 0x4500 : 0;
 	}
 	c->off = rng_one_in(r, 4) ? 4096 - rng_below(r, c->glen + 1) : rng_below(r, 4096 - 96);
-}
-
-const char *gen_check(const struct dcase *c)
-{
-	static ZydisDecoder d32, d64;
-	static bool init;
-	ZydisDecodedInstruction a, b;
-	unsigned g = 0, n = 0, count = 0;
-
-	if (!init) {
-		ZydisDecoderInit(&d32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-		ZydisDecoderInit(&d64, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-		init = true;
-	}
-	while (g < c->glen) {
-		bool ga = ZYAN_SUCCESS(
-		    ZydisDecoderDecodeInstruction(&d32, NULL, c->guest + g, c->glen - g, &a));
-		bool nb = ZYAN_SUCCESS(
-		    ZydisDecoderDecodeInstruction(&d64, NULL, c->native + n, c->nlen - n, &b));
-		if (!ga && !nb)
-			return NULL; /* both invalid here (#UD expected on both sides) */
-		if (!ga)
-			return "guest bytes do not decode in 32-bit mode";
-		if (!nb)
-			return "native bytes do not decode in 64-bit mode";
-		if (a.mnemonic != b.mnemonic)
-			return "guest and native mnemonics differ";
-		if (c->seq && a.length != b.length)
-			return "a sequence instruction has different guest and native lengths";
-		g += a.length, n += b.length, count++;
-	}
-	if (g != c->glen || n != c->nlen)
-		return "decoded lengths differ from the generated lengths";
-	if (count != (c->seq ? c->seq : 1))
-		return "the bytes decode to a different number of instructions";
-	return NULL;
-}
-
-bool gen_locked(const struct dcase *c)
-{
-	ZydisDecoder d;
-	ZydisDecodedInstruction a;
-
-	ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-	return !c->seq &&
-	       ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL, c->guest, c->glen, &a)) &&
-	       (a.attributes & ZYDIS_ATTRIB_HAS_LOCK);
 }

@@ -131,7 +131,7 @@ int gen_case(const struct form *f, struct rng *r, struct dcase *c);
  * directly); the flag masks are the union of the instructions'. */
 void gen_seq(struct rng *r, struct dcase *c);
 
-/* Zydis cross-check of the two encodings: guest decodes in 32-bit mode to
+/* gen_check.c: Zydis cross-check of the two encodings: guest decodes in 32-bit mode to
  * GLEN bytes, native in 64-bit mode to NLEN bytes with the same mnemonic.
  * NULL, or what is wrong. */
 const char *gen_check(const struct dcase *c);

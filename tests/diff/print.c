@@ -37,19 +37,19 @@ void dx_disasm(const uint8_t *code, unsigned len, int bits, char *buf, size_t n)
 		cs_free(insn, cnt);
 }
 
-static uint16_t u16(const uint8_t *p)
+uint16_t dx_u16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static uint32_t u32(const uint8_t *p)
+uint32_t dx_u32(const uint8_t *p)
 {
 	uint32_t v;
 	memcpy(&v, p, 4);
 	return v;
 }
 
-static void flag_string(uint32_t f, char *b)
+void dx_flag_string(uint32_t f, char *b)
 {
 	static const struct {
 		uint32_t bit;
@@ -64,7 +64,7 @@ static void flag_string(uint32_t f, char *b)
 void dx_print_regs(const char *tag, const struct dstate *s)
 {
 	char f[8];
-	flag_string(s->flags, f);
+	dx_flag_string(s->flags, f);
 	printf("  %-8s", tag);
 	for (int i = 0; i < 8; i++)
 		printf(" %s=%08x", reg_names[i], s->r[i]);
@@ -78,13 +78,13 @@ void dx_print_state(const char *tag, const struct dstate *s)
 {
 	dx_print_regs(tag, s);
 	const uint8_t *x = s->fx;
-	printf("  %-8s fcw=%04x fsw=%04x ftw=%02x mxcsr=%08x\n", "", u16(x), u16(x + 2), x[4],
-	       u32(x + 24));
+	printf("  %-8s fcw=%04x fsw=%04x ftw=%02x mxcsr=%08x\n", "", dx_u16(x), dx_u16(x + 2), x[4],
+	       dx_u32(x + 24));
 	for (int i = 0; i < 8; i++) {
 		const uint8_t *st = x + 32 + 16 * i, *xm = x + 160 + 16 * i;
-		printf("  %-8s st%d=%04x:%016llx xmm%d=%08x%08x%08x%08x\n", "", i, u16(st + 8),
-		       (unsigned long long)(u32(st) | (uint64_t)u32(st + 4) << 32), i, u32(xm + 12),
-		       u32(xm + 8), u32(xm + 4), u32(xm));
+		printf("  %-8s st%d=%04x:%016llx xmm%d=%08x%08x%08x%08x\n", "", i, dx_u16(st + 8),
+		       (unsigned long long)(dx_u32(st) | (uint64_t)dx_u32(st + 4) << 32), i,
+		       dx_u32(xm + 12), dx_u32(xm + 8), dx_u32(xm + 4), dx_u32(xm));
 	}
 }
 
@@ -103,7 +103,7 @@ static const struct {
 static bool fx_field_equal(const uint8_t *a, const uint8_t *b, unsigned i, uint16_t fsw_mask)
 {
 	if (fx_fields[i].off == 2)
-		return ((u16(a + 2) ^ u16(b + 2)) & ~fsw_mask) == 0;
+		return ((dx_u16(a + 2) ^ dx_u16(b + 2)) & ~fsw_mask) == 0;
 	return memcmp(a + fx_fields[i].off, b + fx_fields[i].off, fx_fields[i].len) == 0;
 }
 
@@ -138,8 +138,8 @@ void dx_print_diff(const struct dout *a, const char *an, const struct dout *b, c
 			       b->s.r[i]);
 	if ((a->s.flags ^ b->s.flags) & flag_mask) {
 		char fa[8], fb[8];
-		flag_string(a->s.flags, fa);
-		flag_string(b->s.flags, fb);
+		dx_flag_string(a->s.flags, fa);
+		dx_flag_string(b->s.flags, fb);
 		printf("  flags (compared %03x): %s=%s %s=%s\n", flag_mask, an, fa, bn, fb);
 	}
 	for (unsigned i = 0; i < NFX; i++) {
