@@ -46,15 +46,25 @@ void emit_patch_rel32(uint8_t *rel, const void *target)
 	__atomic_store_n((uint32_t *)rel, (uint32_t)v, __ATOMIC_RELAXED);
 }
 
-uint8_t *emit_jmp(struct emit *e, const void *target)
+static uint8_t *rel32_insn(struct emit *e, uint8_t opcode, const void *target)
 {
 	if (!room(e, 5))
 		return NULL;
-	*e->p++ = 0xe9;
+	*e->p++ = opcode;
 	uint8_t *rel = e->p;
 	e->p += 4;
 	emit_patch_rel32(rel, target);
 	return rel;
+}
+
+uint8_t *emit_jmp(struct emit *e, const void *target)
+{
+	return rel32_insn(e, 0xe9, target);
+}
+
+uint8_t *emit_call(struct emit *e, const void *target)
+{
+	return rel32_insn(e, 0xe8, target);
 }
 
 uint8_t *emit_jcc(struct emit *e, unsigned cc, const void *target)

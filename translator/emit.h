@@ -28,9 +28,10 @@ void emit_u32(struct emit *e, uint32_t v);
 enum hreg { H_RAX, H_RCX, H_RDX, H_RBX, H_RSP, H_RBP, H_RSI, H_RDI,
 	    H_R8, H_R9, H_R10, H_R11, H_R12, H_R13, H_R14, H_R15 };
 
-/* jmp/jcc rel32 to TARGET; returns the address of the rel32 field. */
+/* jmp/jcc/call rel32 to TARGET; returns the address of the rel32 field. */
 uint8_t *emit_jmp(struct emit *e, const void *target);
 uint8_t *emit_jcc(struct emit *e, unsigned cc, const void *target);
+uint8_t *emit_call(struct emit *e, const void *target);
 /* Points an emitted rel32 at TARGET (chaining and unchaining). */
 void emit_patch_rel32(uint8_t *rel, const void *target);
 

@@ -78,12 +78,38 @@ static void window_fault(struct tcache *tc, struct tstate *ts, int sig, uint64_t
 		cur.fault.code = si->si_code;
 }
 
+/* A push on the return stack hit its guard page (calls that never
+ * returned): empty the stack and retry.  Nothing is lost but predictions. */
+static bool xstack_overflow(int sig, const siginfo_t *si, ucontext_t *uc)
+{
+	struct tstate *ts = cur.ts;
+	uintptr_t guard = (uintptr_t)ts->xstack + TC_GUARD + TC_SIGSTACK;
+
+	if (sig != SIGSEGV || !cur.active || (uintptr_t)si->si_addr - guard >= TC_GUARD)
+		return false;
+	uc->uc_mcontext.gregs[REG_RSP] = (greg_t)ts->xsp_empty;
+	ts->n_xstack_resets++;
+	return true;
+}
+
+/* The return stack as translated code left it at a fault, if it is sane. */
+static void keep_xsp(struct tstate *ts, const ucontext_t *uc)
+{
+	uint64_t sp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+	uint64_t lo = (uint64_t)(uintptr_t)ts->xstack + 2 * TC_GUARD + TC_SIGSTACK;
+
+	ts->xsp = sp >= lo && sp <= ts->xsp_empty && !(sp & 7) ? sp : ts->xsp_empty;
+}
+
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	tr_handler_flags();
 	ucontext_t *uc = ucv;
 	struct tcache *tc = cur.tc;
 	struct tstate *ts = cur.ts;
+
+	if (xstack_overflow(sig, si, uc))
+		return;
 
 	if (si->si_code <= 0 && async_fn) { /* sent, not raised by an instruction */
 		async_fn(async_ctx, sig, si);
@@ -101,6 +127,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		not_ours(sig);
 		return;
 	}
+	keep_xsp(ts, uc);
 	uint64_t a = (uint64_t)(uintptr_t)si->si_addr;
 	cur.fault = (struct tr_fault){sig, si->si_code, ts->g.eip, 0};
 	if ((sig == SIGSEGV || sig == SIGBUS) && a - ts->window < (1ull << 32) + 0x10000)
@@ -119,7 +146,7 @@ int tr_signals_install(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigaction(sigs[i], &sa, NULL) < 0)
@@ -143,10 +170,23 @@ static void stop_fault(struct tr_exit *out, int sig, int code, uint32_t addr)
 	out->fault = (struct tr_fault){sig, code, addr, 0};
 }
 
+/* Translated code runs on the return stack, which ends in a guard page:
+ * host signals must be taken on a stack of their own. */
+static void use_sigstack(struct tstate *ts)
+{
+	stack_t ss = {.ss_sp = ts->xstack + TC_GUARD, .ss_size = TC_SIGSTACK, .ss_flags = 0};
+
+	if (sigaltstack(&ss, NULL) == 0)
+		ts->sigstack_on = 1;
+}
+
 void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)
 {
 	const void *pc;
 	int sig;
+
+	if (!ts->sigstack_on)
+		use_sigstack(ts);
 
 	cur.tc = tc;
 	cur.ts = ts;

@@ -8,10 +8,15 @@
  * xlate_flow.c).  tr_lookup never changes the host flags, which hold the
  * guest's: comparisons are done with lea/not and jrcxz.
  *
+ * Translated code runs on the thread's return stack (tstate.xsp): a guest
+ * call pushes the host address of its landing pad there with a host call,
+ * and a guest ret is a host ret, so the CPU's own return predictor works.
+ *
  * Register convention inside translated code:
  *   eax ecx edx ebx ebp esi edi  guest registers of the same name
  *   r12d                         guest esp
  *   r15                          struct tstate *
+ *   rsp                          the return stack (landing pads only)
  *   r8-r11, r13, r14             scratch, dead between guest instructions
  *   gs base                      the guest window (host address of guest 0)
  *   RFLAGS                       guest arithmetic flags and DF
@@ -36,6 +41,7 @@ tr_enter:
 	mov [rdi + TS_HOST_RSP], rsp
 	mov r15, rdi
 	mov r11, rsi
+	mov rsp, [r15 + TS_XSP]                /* the return stack */
 	test dword ptr [r15 + TS_FX_STATE], 1  /* GCPU_FX_CACHED */
 	jnz 1f
 	fxrstor [r15 + TS_FX]                  /* the whole image */
@@ -71,6 +77,7 @@ tr_enter:
 	.globl tr_exit
 	.type tr_exit, @function
 tr_exit:
+	mov [r15 + TS_XSP], rsp
 	pushfq
 	pop r11
 	mov [r15 + TS_EFLAGS], r11d
@@ -137,6 +144,15 @@ tr_lookup_miss:
 2:	mov rcx, [r15 + TS_SPILL]
 	jmp [r9 + r10 * 8 + 8]
 	.size tr_lookup, . - tr_lookup
+
+/* A guest ret popped the return stack's sentinel: the stack was empty.
+ * Put the sentinel back and look up guest r11d. */
+	.globl tr_ret_empty
+	.type tr_ret_empty, @function
+tr_ret_empty:
+	mov rsp, [r15 + TS_XSP_EMPTY]
+	jmp tr_lookup
+	.size tr_ret_empty, . - tr_ret_empty
 
 	.section .rodata
 	.align 4

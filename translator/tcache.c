@@ -96,6 +96,8 @@ void tcache_destroy(struct tcache *tc)
 	if (tc->page_head && tc->page_head != MAP_FAILED)
 		munmap(tc->page_head, TC_PAGES * sizeof(*tc->page_head));
 	free(tc->byhost);
+	if (tc->perf_map)
+		fclose(tc->perf_map);
 	pthread_mutex_destroy(&tc->own_lock);
 	free(tc);
 }
@@ -126,10 +128,49 @@ static void clear_entry(struct tentry *e)
 	e->host = (uint64_t)(uintptr_t)tr_lookup_miss;
 }
 
-static void clear_ras(struct tstate *ts)
+/* Empties the return stack: rsp at a sentinel whose landing pad is
+ * tr_ret_empty (top of the stack part, see map_xstack). */
+static void clear_xstack(struct tstate *ts)
 {
-	for (unsigned i = 0; i < TS_RAS_SIZE; i++)
-		clear_entry(&ts->ras[i]);
+	ts->xsp = ts->xsp_empty;
+	*(uint64_t *)(uintptr_t)ts->xsp_empty = (uint64_t)(uintptr_t)tr_ret_empty;
+}
+
+/* [guard][host signal stack][guard][return stack][sentinel, 16 bytes] */
+static int map_xstack(struct tstate *ts)
+{
+	size_t len = 2 * TC_GUARD + TC_SIGSTACK + TC_XSTACK + 16;
+	uint8_t *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	if (mprotect(p + TC_GUARD, TC_SIGSTACK, PROT_READ | PROT_WRITE) < 0 ||
+	    mprotect(p + 2 * TC_GUARD + TC_SIGSTACK, TC_XSTACK + 16, PROT_READ | PROT_WRITE) < 0) {
+		munmap(p, len);
+		return -ENOMEM;
+	}
+	ts->xstack = p;
+	ts->xstack_len = len;
+	ts->sigstack_on = 0;
+	ts->xsp_empty = (uint64_t)(uintptr_t)(p + len - 16);
+	clear_xstack(ts);
+	return 0;
+}
+
+static void unmap_thread(struct tstate *ts)
+{
+	if (ts->jtbl)
+		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
+	ts->jtbl = NULL;
+	if (!ts->xstack)
+		return;
+	stack_t ss;
+	if (sigaltstack(NULL, &ss) == 0 && (uint8_t *)ss.ss_sp == ts->xstack + TC_GUARD) {
+		ss.ss_flags = SS_DISABLE; /* this thread's: not in use outside a handler */
+		sigaltstack(&ss, NULL);
+	}
+	munmap(ts->xstack, ts->xstack_len);
+	ts->xstack = NULL;
 }
 
 int tcache_attach(struct tcache *tc, struct tstate *ts)
@@ -140,18 +181,20 @@ int tcache_attach(struct tcache *tc, struct tstate *ts)
 		ts->jtbl = NULL;
 		return -ENOMEM;
 	}
+	if (map_xstack(ts) < 0) {
+		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
+		ts->jtbl = NULL;
+		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < JTBL_SIZE; i++)
 		clear_entry(&ts->jtbl[i]);
-	clear_ras(ts);
 	tc_lock(tc);
 	int rc = tc->nts < TC_MAX_THREADS ? 0 : -EAGAIN;
 	if (!rc)
 		tc->ts[tc->nts++] = ts;
 	tc_unlock(tc);
-	if (rc < 0) {
-		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
-		ts->jtbl = NULL;
-	}
+	if (rc < 0)
+		unmap_thread(ts);
 	return rc;
 }
 
@@ -164,9 +207,7 @@ void tcache_detach(struct tcache *tc, struct tstate *ts)
 			break;
 		}
 	tc_unlock(tc);
-	if (ts->jtbl)
-		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
-	ts->jtbl = NULL;
+	unmap_thread(ts);
 }
 
 void tcache_forget_others(struct tcache *tc, struct tstate *keep)
@@ -194,7 +235,7 @@ void tc_flush(struct tcache *tc)
 	for (unsigned k = 0; k < tc->nts; k++) {
 		for (unsigned i = 0; i < JTBL_SIZE; i++)
 			clear_entry(&tc->ts[k]->jtbl[i]);
-		clear_ras(tc->ts[k]);
+		clear_xstack(tc->ts[k]); /* its landing pads are gone */
 	}
 	tc->st.flushes++;
 }
@@ -226,6 +267,10 @@ static void insert(struct tcache *tc, struct tblock *b)
 	b->hash_next = *h;
 	*h = b;
 	b->cached = true;
+	if (getenv("DUMPEIP") && strtoul(getenv("DUMPEIP"),0,16)==b->eip){ FILE*f=fopen("/tmp/blk.bin","w"); fwrite(b->host,1,b->host_len,f); fclose(f);}
+	if (tc->perf_map)
+		fprintf(tc->perf_map, "%lx %lx guest_%08x\n", (unsigned long)(uintptr_t)b->host,
+			(unsigned long)b->host_len, b->eip);
 	for (unsigned i = 0; i < b->npages; i++) {
 		struct tblock **ph = &tc->page_head[b->pages[i]];
 		b->page_next[i] = *ph;
@@ -353,7 +398,9 @@ static void unlink_page(struct tcache *tc, struct tblock *b, unsigned i)
 	struct tblock **p = &tc->page_head[b->pages[i]];
 	while (*p) {
 		struct tblock *x = *p;
-		unsigned k = x->pages[0] == b->pages[i] ? 0 : 1;
+		unsigned k = 0;
+		while (x->pages[k] != b->pages[i])
+			k++;
 		if (x == b) {
 			*p = x->page_next[k];
 			return;
@@ -389,11 +436,10 @@ void tcache_invalidate(struct tcache *tc, uint32_t addr, uint32_t len)
 			any = true;
 		}
 	}
-	if (any) {
+	/* Return stacks keep landing pads of dead blocks: their code stays
+	 * until the next flush, and a landing pad checks its guest address. */
+	if (any)
 		tc->st.invalidations++;
-		for (unsigned k = 0; k < tc->nts; k++)
-			clear_ras(tc->ts[k]);
-	}
 	tc_unlock(tc);
 }
 
@@ -446,6 +492,20 @@ void tcache_unchain_all(struct tcache *tc)
 void tcache_set_counting(struct tcache *tc, bool on)
 {
 	tc->counting = on;
+}
+
+int tcache_perf_map(struct tcache *tc)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	tc_lock(tc);
+	if (!tc->perf_map)
+		tc->perf_map = fopen(path, "we");
+	int r = tc->perf_map ? 0 : -errno;
+	if (tc->perf_map)
+		setvbuf(tc->perf_map, NULL, _IOLBF, 0);
+	tc_unlock(tc);
+	return r;
 }
 
 const struct tcache_stats *tcache_stats(const struct tcache *tc)

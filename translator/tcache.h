@@ -69,6 +69,7 @@ struct tcache_stats {
 	uint64_t chains, unchains, lookups_c, flushes, invalidations, invalidated_blocks;
 	uint64_t translate_ns;
 	uint64_t untranslatable;
+	uint64_t inlined_thunks; /* calls to PIC thunks translated in place */
 	uint64_t jtbl_misses; /* indirect branches and unpredicted returns resolved in C */
 };
 
@@ -124,5 +125,9 @@ bool tcache_pc_to_guest(struct tcache *tc, uintptr_t pc, uint32_t *eip, enum xfi
 void tcache_unchain_all(struct tcache *tc);
 
 const struct tcache_stats *tcache_stats(const struct tcache *tc);
+
+/* Writes every block translated from now on to /tmp/perf-PID.map (the
+ * file perf(1) reads to name JIT code), as "guest_EIP".  0 or -errno. */
+int tcache_perf_map(struct tcache *tc);
 
 #endif

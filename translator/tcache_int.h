@@ -5,6 +5,8 @@
 #ifndef RINGVM_TRANSLATOR_TCACHE_INT_H
 #define RINGVM_TRANSLATOR_TCACHE_INT_H
 
+#include <stdio.h>
+
 #include "translator/emit.h"
 #include "translator/tcache.h"
 
@@ -18,15 +20,19 @@ struct tlink {
 	struct tlink *next_in; /* in to->in list */
 };
 
+/* A block's code comes from its own page or two, and from the pages of
+ * small callees it inlined. */
+#define TB_MAX_PAGES 4
+
 struct tblock {
 	uint32_t eip, guest_len;
 	uint8_t *host;
 	uint32_t host_len;
-	uint32_t pages[2];
+	uint32_t pages[TB_MAX_PAGES]; /* guest pages its code came from */
 	uint8_t npages;
 	bool dead, cached;
 	struct tblock *hash_next;
-	struct tblock *page_next[2];
+	struct tblock *page_next[TB_MAX_PAGES];
 	struct tlink *in; /* chained links that jump here */
 	struct tlink *links;
 	uint16_t nlinks;
@@ -35,6 +41,10 @@ struct tblock {
 };
 
 #define TC_HASH 65536u
+/* Per attached thread: the return stack, the host signal stack, guards */
+#define TC_XSTACK (1u << 20)
+#define TC_SIGSTACK (256u << 10)
+#define TC_GUARD 4096u
 #define TC_PAGES (1u << 20)
 
 struct tcache {
@@ -49,6 +59,7 @@ struct tcache {
 	unsigned nts;
 	struct tcache_stats st;
 	bool counting;             /* emit --stats counters */
+	FILE *perf_map;            /* perf(1) JIT symbol map, or NULL */
 	pthread_mutex_t own_lock;  /* used when env.lock is NULL */
 	pthread_mutex_t *lock;     /* recursive; see tcache_env.lock */
 };

@@ -34,12 +34,22 @@ struct tstate {
 	uint64_t exit_link;
 	uint64_t spill[4];
 	volatile uint32_t pending;
-	uint32_t ras_top;
+	uint32_t pad0;
 	struct tentry *jtbl; /* JTBL_SIZE entries, indexed by guest eip & 0xffff */
-	struct tentry ras[TS_RAS_SIZE];
+	/* The return stack: translated code runs on it (rsp), a guest call is a
+	 * host call that pushes its landing pad, a guest ret a host ret that
+	 * the CPU predicts; the landing pad checks the guest return address.
+	 * xsp: its rsp while C runs; xsp_empty: the empty stack (a sentinel
+	 * whose "landing pad" is tr_ret_empty); xstack: the mapping (a guard
+	 * page, the stack, then the host signal stack), xstack_len bytes. */
+	uint64_t xsp, xsp_empty;
+	uint8_t *xstack;
+	uint64_t xstack_len;
+	uint32_t sigstack_on; /* the owning thread uses xstack's signal stack */
 	uint32_t exit_arg; /* EXIT_CALLOUT: sensitive.def row */
 	/* counted by translated code when the cache counts (--stats) */
 	uint64_t n_indirect, n_ret, n_ret_hit;
+	uint64_t n_xstack_resets; /* return stack overflows (always counted) */
 };
 
 #define TS_CHECK(field, off) _Static_assert(offsetof(struct tstate, field) == (off), #field)
@@ -58,9 +68,9 @@ TS_CHECK(exit_eip, TS_EXIT_EIP);
 TS_CHECK(exit_link, TS_EXIT_LINK);
 TS_CHECK(spill, TS_SPILL);
 TS_CHECK(pending, TS_PENDING);
-TS_CHECK(ras_top, TS_RAS_TOP);
 TS_CHECK(jtbl, TS_JTBL);
-TS_CHECK(ras, TS_RAS);
+TS_CHECK(xsp, TS_XSP);
+TS_CHECK(xsp_empty, TS_XSP_EMPTY);
 #undef TS_CHECK
 
 /* Runs translated code at host address PC with the guest state in TS until
@@ -68,6 +78,6 @@ TS_CHECK(ras, TS_RAS);
 uint32_t tr_enter(struct tstate *ts, const void *pc);
 
 /* Shared routines translated code jumps to (runtime.S). */
-extern const char tr_exit[], tr_lookup[], tr_lookup_miss[];
+extern const char tr_exit[], tr_lookup[], tr_lookup_miss[], tr_ret_empty[];
 
 #endif

@@ -21,10 +21,9 @@
 #define TS_EXIT_LINK   616
 #define TS_SPILL       624
 #define TS_PENDING     656
-#define TS_RAS_TOP     660
 #define TS_JTBL        664
-#define TS_RAS         672
-#define TS_RAS_SIZE    256
+#define TS_XSP         672
+#define TS_XSP_EMPTY   680
 
 /* why translated code returned to C (tstate.exit_reason) */
 #define EXIT_CHAIN   1 /* direct branch to exit_eip, not chained yet; exit_link = patch site */

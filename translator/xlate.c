@@ -29,7 +29,7 @@ void x_add_exit(struct xctx *x, uint8_t *rel, enum xexit_kind k, uint32_t eip, u
  * OPLEN: bytes of opcode before the rel32. */
 static void align_rel32(struct xctx *x, unsigned oplen)
 {
-	while (((uintptr_t)x->e.p + oplen) & 3)
+	while ((((uintptr_t)x->e.p + oplen) & 3) && !x->e.overflow)
 		emit_u8(&x->e, 0x90);
 }
 
@@ -39,6 +39,14 @@ void x_exit_jmp(struct xctx *x, enum xexit_kind k, uint32_t eip, uint32_t arg)
 	if (k == XE_CHAIN)
 		align_rel32(x, 1);
 	x_add_exit(x, emit_jmp(&x->e, x->e.p), k, eip, arg);
+}
+
+/* call (pushing the landing pad that follows on the return stack) to an
+ * exit stub of kind XE_CHAIN for EIP */
+void x_exit_call(struct xctx *x, uint32_t eip)
+{
+	align_rel32(x, 1);
+	x_add_exit(x, emit_call(&x->e, x->e.p), XE_CHAIN, eip, 0);
 }
 
 void x_exit_jcc(struct xctx *x, unsigned cc, uint32_t eip)
@@ -160,14 +168,17 @@ static bool decode(struct xctx *x, int *sig)
 	return true;
 }
 
-static void add_page(struct tblock *b, uint32_t addr)
+bool x_add_page(struct xctx *x, uint32_t addr)
 {
+	struct tblock *b = x->b;
 	uint32_t pg = addr >> 12;
 	for (unsigned i = 0; i < b->npages; i++)
 		if (b->pages[i] == pg)
-			return;
-	if (b->npages < 2)
-		b->pages[b->npages++] = pg;
+			return true;
+	if (b->npages == TB_MAX_PAGES)
+		return false;
+	b->pages[b->npages++] = pg;
+	return true;
 }
 
 static struct tblock *finish(struct xctx *x, struct tblock *b)
@@ -209,6 +220,7 @@ struct tblock *xlate_block(struct tcache *tc, uint32_t eip, bool single, int *si
 	memset(b, 0, sizeof(*b));
 	x->tc = tc;
 	x->single = single;
+	x->b = b;
 	x->e.start = x->e.p = tc->code_ptr;
 	x->e.limit = tc->code_end;
 	sens_decoder_init(&x->dec);
@@ -230,8 +242,8 @@ struct tblock *xlate_block(struct tcache *tc, uint32_t eip, bool single, int *si
 			x_exit_jmp(x, XE_CHAIN, x->eip, 0); /* let it fault as a block start */
 			break;
 		}
-		add_page(b, x->eip);
-		add_page(b, x->next - 1);
+		x_add_page(x, x->eip);
+		x_add_page(x, x->next - 1);
 		x->map[x->nmap++] = (struct pcmap){(uint32_t)(x->e.p - b->host), x->eip, 0};
 		x->fix = XF_NONE;
 		translate_insn(x);

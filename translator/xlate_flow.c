@@ -29,31 +29,6 @@ static void esp_add(struct xctx *x, int32_t n)
 	emit_lea_disp(&x->e, H_R12, H_R12, n);
 }
 
-/* Push a return-address prediction (guest RET, host landing pad); returns
- * the rel32 of the lea that must be pointed at the landing pad. */
-static uint8_t *ras_push(struct xctx *x, uint32_t ret)
-{
-	static const uint8_t inc[] = {0x45, 0x8d, 0x52, 0x01,  /* lea r10d, [r10+1] */
-				      0x45, 0x0f, 0xb6, 0xd2}; /* movzx r10d, r10b */
-	static const uint8_t idx[] = {0x4f, 0x8d, 0x0c, 0x12}; /* lea r9, [r10+r10] */
-	static const uint8_t st_guest[] = {0x43, 0xc7, 0x84, 0xcf}; /* mov [r15+r9*8+d], imm */
-	static const uint8_t st_host[] = {0x4f, 0x89, 0xac, 0xcf};  /* mov [r15+r9*8+d], r13 */
-	struct emit *e = &x->e;
-
-	emit_load_ts_reg(e, H_R10, TS_RAS_TOP);
-	emit_bytes(e, inc, sizeof(inc));
-	emit_store_ts_reg(e, TS_RAS_TOP, H_R10);
-	emit_bytes(e, idx, sizeof(idx));
-	emit_bytes(e, st_guest, sizeof(st_guest));
-	emit_u32(e, TS_RAS);
-	emit_u32(e, ret);
-	emit_lea_rip(e, H_R13, e->p);
-	uint8_t *rel = e->p - 4;
-	emit_bytes(e, st_host, sizeof(st_host));
-	emit_u32(e, TS_RAS + 8);
-	return e->overflow ? NULL : rel;
-}
-
 /* ++tstate.FIELD without touching flags (only when the cache counts). */
 static void count(struct xctx *x, int32_t off)
 {
@@ -112,56 +87,95 @@ static void inline_lookup(struct xctx *x)
 	emit_bytes(e, jump, sizeof(jump));
 }
 
-/* Return to guest r11d: predicted by the return-address stack, else the
- * jump table (tr_lookup).  A hit jumps from this site to the landing pad
- * of the call that pushed the prediction. */
-static void inline_ret(struct xctx *x)
+/* The landing pad after a guest call's host call: a host ret lands here
+ * when the return stack predicts this call.  The guest address the guest
+ * ret popped (r11d) must be this call's return address RET; if so, go on
+ * there (a chainable exit), else look r11d up. */
+static void landing_pad(struct xctx *x, uint32_t ret)
 {
-	static const uint8_t pop[] = {0x4f, 0x8d, 0x0c, 0x12,  /* lea r9, [r10+r10] */
-				      0x45, 0x8d, 0x52, 0xff,  /* lea r10d, [r10-1] */
-				      0x45, 0x0f, 0xb6, 0xd2}; /* movzx r10d, r10b */
-	static const uint8_t load[] = {0x43, 0x8b, 0x8c, 0xcf}; /* mov ecx, [r15+r9*8+d] */
-	static const uint8_t jump[] = {0x43, 0xff, 0xa4, 0xcf}; /* jmp [r15+r9*8+d] */
+	static const uint8_t save_rcx[] = {0x49, 0x89, 0xcd};    /* mov r13, rcx */
+	static const uint8_t diff[] = {0x41, 0x8d, 0x8b};        /* lea ecx, [r11+d32] */
+	static const uint8_t restore_rcx[] = {0x4c, 0x89, 0xe9}; /* mov rcx, r13 */
 	struct emit *e = &x->e;
 
-	count(x, (int32_t)offsetof(struct tstate, n_ret));
-	spill_rcx(e);
-	emit_load_ts_reg(e, H_R10, TS_RAS_TOP);
-	emit_bytes(e, pop, sizeof(pop));
-	emit_store_ts_reg(e, TS_RAS_TOP, H_R10);
-	emit_bytes(e, load, sizeof(load));
-	emit_u32(e, TS_RAS);
-	compare_entry(e, NULL, 0);
-	emit_bytes(e, (const uint8_t[]){0xe3, 0x0c}, 2); /* jrcxz: predicted */
-	restore_rcx(e);
+	emit_bytes(e, save_rcx, sizeof(save_rcx));
+	emit_bytes(e, diff, sizeof(diff));
+	emit_u32(e, (uint32_t)-ret);
+	emit_bytes(e, (const uint8_t[]){0xe3, 0x08}, 2); /* jrcxz: predicted */
+	emit_bytes(e, restore_rcx, sizeof(restore_rcx));
 	emit_jmp(e, tr_lookup);
-	restore_rcx(e);
+	emit_bytes(e, restore_rcx, sizeof(restore_rcx));
 	count(x, (int32_t)offsetof(struct tstate, n_ret_hit));
-	emit_bytes(e, jump, sizeof(jump));
-	emit_u32(e, TS_RAS + 8);
+	x_exit_jmp(x, XE_CHAIN, ret, 0);
 }
 
+/* The register a PIC thunk at TARGET loads its return address into
+ * ("mov (%esp), reg; ret"), or -1 if TARGET is something else. */
+static int pc_thunk_reg(struct xctx *x, uint32_t target)
+{
+	uint32_t avail;
+	const uint8_t *p = x->tc->env.fetch(x->tc->env.ctx, target, &avail);
+
+	if (!p || avail < 4 || p[0] != 0x8b || (p[1] & 0xc7) != 0x04 || p[2] != 0x24 ||
+	    p[3] != 0xc3)
+		return -1;
+	int reg = (p[1] >> 3) & 7;
+	return reg == H_RSP ? -1 : reg;
+}
+
+/* call to a PIC thunk: the same stores and register result as running it
+ * (the return address stays below esp, as after its ret), without leaving
+ * the block.  The block now depends on the thunk's page too. */
+static bool call_pc_thunk(struct xctx *x, uint32_t target)
+{
+	if (x->single || ((target + 3) ^ target) >> 12)
+		return false;
+	if (x->tc->nts > 1) /* protect before reading, see translate() */
+		x->tc->env.code_page(x->tc->env.ctx, target);
+	int reg = pc_thunk_reg(x, target);
+	if (reg < 0 || !x_add_page(x, target))
+		return false;
+	x_gs_store_imm(x, R12D, -4, x->next, 4);
+	emit_mov_imm(&x->e, (enum hreg)reg, x->next);
+	x->tc->st.inlined_thunks++;
+	x->end = false;
+	return true;
+}
+
+/* A guest call is a host call, so that the guest ret's host ret is
+ * predicted by the CPU: it pushes the landing pad that follows it. */
 static bool call(struct xctx *x)
 {
 	bool direct = x->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+	uint32_t target = direct ? rel_target(x) : 0;
 
 	if (x->in.operand_width != 32)
 		return false;
+	if (direct && call_pc_thunk(x, target))
+		return true;
 	if (!direct && x_load_operand(x, 0, R11D) < 0)
 		return false;
 	x_gs_store_imm(x, R12D, -4, x->next, 4);
 	esp_add(x, -4);
-	uint8_t *lea_rel = ras_push(x, x->next);
-	if (direct)
-		x_exit_jmp(x, XE_CHAIN, rel_target(x), 0);
-	else
-		inline_lookup(x);
-	if (lea_rel)
-		emit_patch_rel32(lea_rel, x->e.p);
-	x_exit_jmp(x, XE_CHAIN, x->next, 0); /* the landing pad */
+	if (direct && target == x->next) { /* call $+5; pop: a push, no return */
+		x->end = false;
+		return true;
+	}
+	if (direct) {
+		x_exit_call(x, target);
+		landing_pad(x, x->next);
+		return true;
+	}
+	uint8_t *lookup = emit_call(&x->e, x->e.p);
+	landing_pad(x, x->next);
+	if (lookup)
+		emit_patch_rel32(lookup, x->e.p);
+	inline_lookup(x);
 	return true;
 }
 
+/* The host ret goes to the landing pad of the call on top of the return
+ * stack (or to tr_ret_empty), which checks r11d. */
 static bool ret(struct xctx *x)
 {
 	uint32_t pop = x->in.operand_count_visible ? (uint32_t)x->ops[0].imm.value.u : 0;
@@ -170,7 +184,8 @@ static bool ret(struct xctx *x)
 		return false;
 	x_gs_load(x, R11D, R12D, 0, 4);
 	esp_add(x, (int32_t)(4 + pop));
-	inline_ret(x);
+	count(x, (int32_t)offsetof(struct tstate, n_ret));
+	emit_u8(&x->e, 0xc3);
 	return true;
 }
 
@@ -357,8 +372,11 @@ static bool dispatch(struct xctx *x)
 		if (x->in.mnemonic >= ZYDIS_MNEMONIC_JB && x->in.mnemonic <= ZYDIS_MNEMONIC_JZ &&
 		    x->in.mnemonic != ZYDIS_MNEMONIC_JCXZ && x->in.mnemonic != ZYDIS_MNEMONIC_JECXZ &&
 		    x->in.mnemonic != ZYDIS_MNEMONIC_JRCXZ && x->in.mnemonic != ZYDIS_MNEMONIC_JMP) {
+			/* the block goes on with the fall-through path */
 			x_exit_jcc(x, x->in.opcode & 15, rel_target(x));
-			x_exit_jmp(x, XE_CHAIN, x->next, 0);
+			x->end = x->single;
+			if (x->single)
+				x_exit_jmp(x, XE_CHAIN, x->next, 0);
 			return true;
 		}
 		return loop(x);

@@ -23,6 +23,7 @@ struct xexit {
 
 struct xctx {
 	struct tcache *tc;
+	struct tblock *b;
 	struct emit e;
 	ZydisDecoder dec;
 	ZydisDecodedInstruction in;
@@ -41,10 +42,14 @@ struct xctx {
 /* xlate.c */
 void x_exit_jmp(struct xctx *x, enum xexit_kind k, uint32_t eip, uint32_t arg);
 void x_exit_jcc(struct xctx *x, unsigned cc, uint32_t eip);
+void x_exit_call(struct xctx *x, uint32_t eip);
 void x_add_exit(struct xctx *x, uint8_t *rel, enum xexit_kind k, uint32_t eip, uint32_t arg);
 void x_callout(struct xctx *x, int row);
 void x_untranslatable(struct xctx *x);
 void x_copy(struct xctx *x);
+/* The block's code also comes from the page of ADDR; false if it already
+ * depends on TB_MAX_PAGES pages. */
+bool x_add_page(struct xctx *x, uint32_t addr);
 
 /* xlate_mem.c */
 ZydisRegister x_map_reg(ZydisRegister r);

@@ -141,7 +141,8 @@ void lx_sync_host_action(struct lx_thread *t, int sig)
 		sa.sa_handler = SIG_IGN;
 	} else {
 		sa.sa_sigaction = lx_host_handler;
-		sa.sa_flags = SA_SIGINFO | SA_RESTART; /* see lx_safe.c */
+		/* on the signal stack: translated code runs on the return stack */
+		sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK; /* see lx_safe.c */
 	}
 	sa.sa_flags |= (int)(act->flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
 	sigaction(sig, &sa, NULL); /* fails for glibc's internal 32 and 33 */

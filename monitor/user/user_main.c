@@ -222,6 +222,8 @@ static int setup(struct user *u, const struct user_opts *o, char *err, size_t er
 		return -ENOMEM;
 	uspace_set_code_hook(u->mem, drop_code, u);
 	tcache_set_counting(u->tc, o->stats);
+	if (getenv("RINGVM_PERF_MAP") && tcache_perf_map(u->tc) < 0)
+		fprintf(stderr, "ringvm user: cannot write /tmp/perf-%d.map\n", (int)getpid());
 	u->ts = aligned_alloc(64, (sizeof(*u->ts) + 63) & ~(size_t)63);
 	if (!u->ts)
 		return snprintf(err, errlen, "out of memory"), -ENOMEM;
@@ -309,8 +311,9 @@ static void print_stats(const struct user *u)
 		"  guest/host bytes    %llu / %llu (x%.2f)\n"
 		"  time translating    %.3f ms\n"
 		"  chain patches       %llu (undone %llu)\n"
+		"  PIC thunks inlined  %llu\n"
 		"  indirect branches   %llu (jump-table misses %llu)\n"
-		"  returns             %llu (predicted %llu, %.1f%%)\n"
+		"  returns             %llu (predicted %llu, %.1f%%; stack resets %llu)\n"
 		"  C lookups           %llu\n"
 		"  SMC invalidations   %llu (%llu blocks)\n"
 		"  cache flushes       %llu\n"
@@ -320,10 +323,12 @@ static void print_stats(const struct user *u)
 		(unsigned long long)s->guest_bytes, (unsigned long long)s->host_bytes,
 		s->guest_bytes ? (double)s->host_bytes / (double)s->guest_bytes : 0.0,
 		(double)s->translate_ns / 1e6, (unsigned long long)s->chains,
-		(unsigned long long)s->unchains, (unsigned long long)u->ts->n_indirect,
+		(unsigned long long)s->unchains, (unsigned long long)s->inlined_thunks,
+		(unsigned long long)u->ts->n_indirect,
 		(unsigned long long)s->jtbl_misses, (unsigned long long)u->ts->n_ret,
 		(unsigned long long)u->ts->n_ret_hit,
 		u->ts->n_ret ? 100.0 * (double)u->ts->n_ret_hit / (double)u->ts->n_ret : 0.0,
+		(unsigned long long)u->ts->n_xstack_resets,
 		(unsigned long long)s->lookups_c,
 		(unsigned long long)s->invalidations, (unsigned long long)s->invalidated_blocks,
 		(unsigned long long)s->flushes, (unsigned long long)u->syscalls,

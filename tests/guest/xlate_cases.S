@@ -14,6 +14,7 @@ base:
 	.long case_movs - base, case_esp - base, case_pusha - base, case_enter - base
 	.long case_x87 - base, case_sse - base, case_abs - base, case_xlat - base
 	.long case_incdec - base, case_popmem - base, case_jecxz - base, case_smc_loop - base
+	.long case_odd_returns - base, case_no_returns - base
 	.long 0
 
 case_alu:                       /* eax = 7 + 35, ebx = 42 << 2, flags from sub */
@@ -229,3 +230,45 @@ case_smc_loop:                  /* a tiny JIT: write code, run it, rewrite it */
 	movl $2, 0x80a01
 	call *%edi
 	hlt
+
+case_odd_returns:               /* returns the return stack cannot predict */
+	xor %eax, %eax
+	push $1f                /* ret as a jump */
+	ret
+	mov $99, %eax
+1:	call 2f                 /* the callee skips the mov after the call */
+	mov $98, %eax
+	add $1, %eax            /* eax = 1 */
+	call 4f                 /* a PIC thunk: ebx = its return address */
+8:	mov $8b, %ecx
+	call 5f                 /* call $+5; pop: the get-pc idiom */
+5:	pop %edx
+	mov $5b, %ebp
+	mov %esp, %esi          /* longjmp: recurse 40 deep, unwind at once */
+	mov $40, %edi
+	call 6f
+	add $100, %eax          /* eax = 101 */
+	hlt
+2:	addl $5, (%esp)         /* over "mov $98, %eax" (5 bytes) */
+	ret
+4:	mov (%esp), %ebx
+	ret
+6:	dec %edi
+	jz 7f
+	call 6b
+	mov $97, %eax           /* never: the unwind skips every frame */
+7:	mov %esi, %esp
+	sub $4, %esp
+	ret
+
+case_no_returns:                /* 300000 calls that never return */
+	mov $300000, %ecx
+1:	call 2f
+	hlt                     /* never */
+2:	add $4, %esp
+	loop 1b
+	mov $3, %eax            /* and calls still return after that */
+	call 3f
+	hlt
+3:	add %eax, %eax
+	ret

@@ -378,6 +378,36 @@ START_TEST(jit_rewrites_code)
 }
 END_TEST
 
+/* Returns that are not the usual call/ret pairing: ret as a jump, a
+ * callee that changes its return address, a PIC thunk, call $+5, and a
+ * longjmp past 40 frames (each is checked by the landing pad). */
+START_TEST(odd_returns)
+{
+	for (int round = 0; round < 2; round++) { /* translating, then translated */
+		struct tr_exit o = run_case(24);
+		expect_hlt(&o);
+		ck_assert_uint_eq(R(GR_EAX), 101);
+		ck_assert_uint_eq(R(GR_EBX), R(GR_ECX));
+		ck_assert_uint_eq(R(GR_EDX), R(GR_EBP));
+		ck_assert_uint_eq(R(GR_ESP), STACK_TOP - 0x100);
+	}
+	ck_assert_uint_gt(tcache_stats(tc)->inlined_thunks, 0);
+}
+END_TEST
+
+/* 300000 calls that never return overflow the host return stack (128K
+ * entries): it is emptied and the guest does not notice. */
+START_TEST(calls_without_returns)
+{
+	struct tr_exit o = run_case(25);
+	expect_hlt(&o);
+	ck_assert_uint_eq(R(GR_ECX), 0);
+	ck_assert_uint_eq(R(GR_EAX), 6);
+	ck_assert_uint_eq(R(GR_ESP), STACK_TOP - 0x100);
+	ck_assert_uint_ge(ts->n_xstack_resets, 2);
+}
+END_TEST
+
 /* A cache too small for every case at once: it flushes, and each case
  * still computes what it computed with room to spare. */
 START_TEST(flush_when_full)
@@ -386,7 +416,7 @@ START_TEST(flush_when_full)
 	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL};
 	tcache_detach(tc, ts);
 	tcache_destroy(tc);
-	tc = tcache_create(1024, &env, err, sizeof(err));
+	tc = tcache_create(768, &env, err, sizeof(err));
 	ck_assert_msg(tc, "%s", err);
 	ck_assert_int_eq(tcache_attach(tc, ts), 0);
 	for (int round = 0; round < 3; round++) {
@@ -435,6 +465,8 @@ int main(void)
 	tcase_add_test(t, pop_to_memory);
 	tcase_add_test(t, jecxz);
 	tcase_add_test(t, jit_rewrites_code);
+	tcase_add_test(t, odd_returns);
+	tcase_add_test(t, calls_without_returns);
 	tcase_add_test(t, flush_when_full);
 	suite_add_tcase(s, t);
 
