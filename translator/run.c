@@ -180,6 +180,18 @@ static void use_sigstack(struct tstate *ts)
 		ts->sigstack_on = 1;
 }
 
+/* This thread's jump table first (no lock, as translated code does), then
+ * the cache. */
+static const void *lookup(struct tcache *tc, struct tstate *ts, uint32_t eip, int *sig)
+{
+	const struct tentry *e = &ts->jtbl[eip & (JTBL_SIZE - 1)];
+	uint64_t host = __atomic_load_n(&e->host, __ATOMIC_ACQUIRE);
+
+	if (e->guest == eip && host != (uint64_t)(uintptr_t)tr_lookup_miss)
+		return (const void *)(uintptr_t)host;
+	return tcache_get(tc, ts, eip, sig);
+}
+
 void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)
 {
 	const void *pc;
@@ -209,7 +221,7 @@ void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)
 			out->stop = TR_PENDING;
 			return;
 		}
-		pc = tcache_get(tc, ts, ts->g.eip, &sig);
+		pc = lookup(tc, ts, ts->g.eip, &sig);
 enter:
 		if (!pc) {
 			stop_fault(out, sig, sig == SIGSEGV ? SEGV_MAPERR : ILL_ILLOPN, ts->g.eip);
@@ -221,7 +233,7 @@ enter:
 		ts->g.eip = ts->exit_eip;
 		if (why == EXIT_CHAIN) {
 			uint64_t flushes = tc->st.flushes;
-			pc = tcache_get(tc, ts, ts->g.eip, &sig);
+			pc = tcache_get(tc, NULL, ts->g.eip, &sig);
 			/* a flush made while translating freed the exit's link */
 			if (pc && !ts->pending && flushes == tc->st.flushes) {
 				tcache_chain(tc, ts, pc);
@@ -231,6 +243,9 @@ enter:
 				goto enter;
 		} else if (why == EXIT_LOOKUP) {
 			__atomic_fetch_add(&tc->st.jtbl_misses, 1, __ATOMIC_RELAXED);
+		} else if (why == EXIT_SYSCALL) {
+			out->stop = TR_SYSCALL;
+			return;
 		} else if (why == EXIT_CALLOUT) {
 			uint32_t row = ts->exit_arg & 0xff;
 			out->stop = TR_CALLOUT;

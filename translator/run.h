@@ -21,6 +21,7 @@ enum tr_stop {
 	TR_CALLOUT, /* sensitive instruction at g.eip: row in *row, length in *len */
 	TR_FAULT,   /* guest fault before the instruction at g.eip: see fault */
 	TR_PENDING, /* ts->pending was set; g.eip is where to continue */
+	TR_SYSCALL, /* int with tcache_env.syscall_vector; g.eip is after it */
 };
 
 struct tr_fault {

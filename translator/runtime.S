@@ -81,8 +81,11 @@ tr_exit:
 	pushfq
 	pop r11
 	mov [r15 + TS_EFLAGS], r11d
-	push 0x202                    /* C wants DF=0 and AC=0 */
+	test r11d, 0x40400            /* C wants DF=0 and AC=0 */
+	jz 1f
+	push 0x202
 	popfq
+1:
 	mov [r15 + TS_REGS + 0], eax
 	mov [r15 + TS_REGS + 4], ecx
 	mov [r15 + TS_REGS + 8], edx

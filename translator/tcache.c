@@ -122,10 +122,19 @@ void *tc_meta_alloc(struct tcache *tc, size_t size)
 	return p;
 }
 
-static void clear_entry(struct tentry *e)
+/* An empty jump-table entry is all zero, so the table needs no
+ * initialisation (its pages stay untouched until used): guest 0 never
+ * matches an eip whose slot is not 0.  Slot 0 holds guest 1 when empty. */
+static void clear_entry(struct tentry *e, const struct tentry *jtbl)
 {
-	e->guest = 0;
+	e->guest = e == jtbl ? 1 : 0;
 	e->host = (uint64_t)(uintptr_t)tr_lookup_miss;
+}
+
+static void clear_jtbl(struct tentry *jtbl)
+{
+	madvise(jtbl, JTBL_SIZE * sizeof(*jtbl), MADV_DONTNEED); /* zero again */
+	clear_entry(&jtbl[0], jtbl);
 }
 
 /* Empties the return stack: rsp at a sentinel whose landing pad is
@@ -186,8 +195,7 @@ int tcache_attach(struct tcache *tc, struct tstate *ts)
 		ts->jtbl = NULL;
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < JTBL_SIZE; i++)
-		clear_entry(&ts->jtbl[i]);
+	clear_jtbl(ts->jtbl);
 	tc_lock(tc);
 	int rc = tc->nts < TC_MAX_THREADS ? 0 : -EAGAIN;
 	if (!rc)
@@ -233,8 +241,7 @@ void tc_flush(struct tcache *tc)
 	memset(tc->hash, 0, sizeof(tc->hash));
 	madvise(tc->page_head, TC_PAGES * sizeof(*tc->page_head), MADV_DONTNEED);
 	for (unsigned k = 0; k < tc->nts; k++) {
-		for (unsigned i = 0; i < JTBL_SIZE; i++)
-			clear_entry(&tc->ts[k]->jtbl[i]);
+		clear_jtbl(tc->ts[k]->jtbl);
 		clear_xstack(tc->ts[k]); /* its landing pads are gone */
 	}
 	tc->st.flushes++;
@@ -242,7 +249,7 @@ void tc_flush(struct tcache *tc)
 
 static struct tblock *find(struct tcache *tc, uint32_t eip)
 {
-	for (struct tblock *b = tc->hash[eip & (TC_HASH - 1)]; b; b = b->hash_next)
+	for (struct tblock *b = tc->hash[tc_hash(eip)]; b; b = b->hash_next)
 		if (b->eip == eip)
 			return b;
 	return NULL;
@@ -263,7 +270,7 @@ static int add_byhost(struct tcache *tc, struct tblock *b)
 
 static void insert(struct tcache *tc, struct tblock *b)
 {
-	struct tblock **h = &tc->hash[b->eip & (TC_HASH - 1)];
+	struct tblock **h = &tc->hash[tc_hash(b->eip)];
 	b->hash_next = *h;
 	*h = b;
 	b->cached = true;
@@ -320,9 +327,11 @@ static const void *get_locked(struct tcache *tc, struct tstate *ts, uint32_t eip
 		}
 		insert(tc, b);
 	}
-	struct tentry *e = &ts->jtbl[eip & (JTBL_SIZE - 1)];
-	e->guest = eip;
-	e->host = (uint64_t)(uintptr_t)b->host;
+	if (ts) {
+		struct tentry *e = &ts->jtbl[eip & (JTBL_SIZE - 1)];
+		e->guest = eip;
+		e->host = (uint64_t)(uintptr_t)b->host;
+	}
 	return b->host;
 }
 
@@ -386,7 +395,7 @@ static void unchain_in(struct tcache *tc, struct tblock *b)
 
 static void unlink_hash(struct tcache *tc, struct tblock *b)
 {
-	for (struct tblock **p = &tc->hash[b->eip & (TC_HASH - 1)]; *p; p = &(*p)->hash_next)
+	for (struct tblock **p = &tc->hash[tc_hash(b->eip)]; *p; p = &(*p)->hash_next)
 		if (*p == b) {
 			*p = b->hash_next;
 			return;
@@ -419,7 +428,7 @@ static void kill_block(struct tcache *tc, struct tblock *b)
 	for (unsigned k = 0; k < tc->nts; k++) {
 		struct tentry *e = &tc->ts[k]->jtbl[b->eip & (JTBL_SIZE - 1)];
 		if (e->host == (uint64_t)(uintptr_t)b->host)
-			clear_entry(e);
+			clear_entry(e, tc->ts[k]->jtbl);
 	}
 	tc->st.invalidated_blocks++;
 }

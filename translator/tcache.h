@@ -61,6 +61,9 @@ struct tcache_env {
 	 * shared with the monitor's address space (whose code hook calls
 	 * tcache_invalidate with it held), or NULL: the cache has its own. */
 	pthread_mutex_t *lock;
+	/* int N with this vector leaves translated code as a system call
+	 * (EXIT_SYSCALL, eip after it); 0: every int N is a callout. */
+	uint8_t syscall_vector;
 };
 
 /* Counters for --stats (one place: monitor prints them). */
@@ -96,7 +99,8 @@ void tcache_detach(struct tcache *tc, struct tstate *ts);
 void tcache_forget_others(struct tcache *tc, struct tstate *keep);
 
 /* Host code for guest EIP, translating if needed; also fills the jump
- * table of TS for EIP.  NULL with *SIG set when EIP cannot be translated:
+ * table of TS for EIP (TS may be NULL: a direct branch, which never looks
+ * there).  NULL with *SIG set when EIP cannot be translated:
  * SIGSEGV (not executable) or SIGILL (no valid instruction there). */
 const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *sig);
 

@@ -40,7 +40,12 @@ struct tblock {
 	struct pcmap *map;
 };
 
-#define TC_HASH 65536u
+#define TC_HASH 16384u
+/* Blocks start anywhere; mix in the page so code pages share no buckets. */
+static inline unsigned tc_hash(uint32_t eip)
+{
+	return (eip ^ (eip >> 14)) & (TC_HASH - 1);
+}
 /* Per attached thread: the return stack, the host signal stack, guards */
 #define TC_XSTACK (1u << 20)
 #define TC_SIGSTACK (256u << 10)

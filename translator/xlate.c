@@ -138,6 +138,10 @@ static void emit_stub(struct xctx *x, struct xexit *xe, struct tlink *link)
 		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_STEP);
 		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
 		break;
+	case XE_SYSCALL:
+		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_SYSCALL);
+		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
+		break;
 	}
 	emit_jmp(e, tr_exit);
 	if (!e->overflow)

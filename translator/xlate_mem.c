@@ -211,11 +211,74 @@ static bool prefix_only(const struct xctx *x)
 	return mem;
 }
 
+static bool is_esp(ZydisRegister r)
+{
+	return r == ZYDIS_REGISTER_ESP || r == ZYDIS_REGISTER_SP;
+}
+
+/* The next most common case: guest esp in a ModRM-encoded operand (as base,
+ * or as the reg or rm register) becomes r12d by a REX prefix with B or R
+ * set, placed after the guest's legacy prefixes.  Not with AH..BH, which a
+ * REX prefix would turn into other registers, nor with the disp32-only form
+ * (RIP-relative in 64-bit mode).  The REX byte, or 0. */
+static uint8_t esp_rex(const struct xctx *x)
+{
+	const ZydisDecodedInstruction *in = &x->in;
+	uint8_t rex = 0x40;
+
+	if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY || in->address_width != 32 ||
+	    (in->attributes & (ZYDIS_ATTRIB_HAS_SEGMENT | ZYDIS_ATTRIB_HAS_ADDRESSSIZE)) ||
+	    !in->raw.modrm.offset || (in->raw.modrm.mod == 0 && in->raw.modrm.rm == 5) ||
+	    (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && in->opcode == 0x82))
+		return 0;
+	for (unsigned i = 0; i < in->operand_count_visible; i++) {
+		const ZydisDecodedOperand *o = &x->ops[i];
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+			if (o->reg.value >= ZYDIS_REGISTER_AH && o->reg.value <= ZYDIS_REGISTER_BH)
+				return 0;
+			if (!is_esp(o->reg.value))
+				continue;
+			if (o->encoding == ZYDIS_OPERAND_ENCODING_MODRM_RM)
+				rex |= 1;
+			else if (o->encoding == ZYDIS_OPERAND_ENCODING_MODRM_REG)
+				rex |= 4;
+			else
+				return 0;
+		} else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			if (is_esp(o->mem.index))
+				return 0;
+			if (is_esp(o->mem.base))
+				rex |= 1; /* SIB.base */
+		}
+	}
+	return rex == 0x40 ? 0 : rex;
+}
+
+static bool has_mem(const struct xctx *x)
+{
+	for (unsigned i = 0; i < x->in.operand_count_visible; i++)
+		if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			return true;
+	return false;
+}
+
 int x_reencode(struct xctx *x)
 {
 	if (prefix_only(x)) {
 		emit_bytes(&x->e, (const uint8_t[]){0x65, 0x67}, 2);
 		x_copy(x);
+		return 0;
+	}
+	uint8_t rex = esp_rex(x);
+	if (rex) {
+		unsigned np = x->in.raw.prefix_count;
+		if (x->in.mnemonic == ZYDIS_MNEMONIC_LEA)
+			emit_u8(&x->e, 0x67); /* a 32-bit address, no memory access */
+		else if (has_mem(x))
+			emit_bytes(&x->e, (const uint8_t[]){0x65, 0x67}, 2);
+		emit_bytes(&x->e, x->code, np);
+		emit_u8(&x->e, rex);
+		emit_bytes(&x->e, x->code + np, x->in.length - np);
 		return 0;
 	}
 

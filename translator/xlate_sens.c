@@ -177,6 +177,18 @@ static bool salc(struct xctx *x)
 }
 
 /* Rows translated in place; every other row is a callout. */
+/* The monitor's system-call gate: an exit straight to it, no decoding. */
+static bool int_n(struct xctx *x)
+{
+	uint8_t v = x->tc->env.syscall_vector;
+
+	if (!v || x->in.length != 2 || x->code[0] != 0xcd || x->code[1] != v)
+		return false;
+	x_exit_jmp(x, XE_SYSCALL, x->next, 0);
+	x->end = true;
+	return true;
+}
+
 static const xsens_fn inline_rows[SENS_NROWS] = {
 	[SENS_pushfd] = pushf,
 	[SENS_popfd] = popf,
@@ -193,6 +205,7 @@ static const xsens_fn inline_rows[SENS_NROWS] = {
 	[SENS_pusha] = pusha16,
 	[SENS_popa] = popa16,
 	[SENS_salc] = salc,
+	[SENS_int_n] = int_n,
 	[SENS_add_82] = reencode,
 	[SENS_or_82] = reencode,
 	[SENS_adc_82] = reencode,

@@ -206,7 +206,8 @@ static void fork_child(void)
 
 static int setup(struct user *u, const struct user_opts *o, char *err, size_t errlen)
 {
-	struct tcache_env env = {env_fetch, env_code_page, env_write_fault, env_mapped, u, NULL};
+	struct tcache_env env = {env_fetch, env_code_page, env_write_fault, env_mapped, u, NULL,
+				 0x80};
 	struct elf_load_info info;
 	char path[PATH_MAX];
 	uint32_t vdso = 0;
@@ -291,6 +292,9 @@ static enum lx_result step(struct user *u)
 		else
 			lx_fault(&u->t, x.fault.sig, x.fault.code, x.fault.addr);
 		return LX_CONTINUE;
+	case TR_SYSCALL:
+		u->syscalls++;
+		return lx_syscall(&u->t);
 	case TR_PENDING:
 		return LX_CONTINUE;
 	}

@@ -370,7 +370,7 @@ int dx_init(char *err, size_t errlen)
 		snprintf(err, errlen, "uspace_mmap failed");
 		return -1;
 	}
-	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL};
+	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL, 0};
 	tc = tcache_create(16 << 20, &env, err, errlen);
 	if (!tc)
 		return -1;

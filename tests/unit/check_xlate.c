@@ -84,7 +84,7 @@ static void setup(void)
 		if (!offsets[ncases])
 			break;
 	}
-	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL};
+	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL, 0};
 	tc = tcache_create(16 << 20, &env, err, sizeof(err));
 	ck_assert_msg(tc, "%s", err);
 	uspace_set_code_hook(us, drop, NULL);
@@ -413,7 +413,7 @@ END_TEST
 START_TEST(flush_when_full)
 {
 	char err[256];
-	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL};
+	struct tcache_env env = {fetch, code_page, write_fault, mapped, NULL, NULL, 0};
 	tcache_detach(tc, ts);
 	tcache_destroy(tc);
 	tc = tcache_create(768, &env, err, sizeof(err));
