@@ -43,7 +43,10 @@ static int32_t rel_from(const uint8_t *next, const void *target)
 void emit_patch_rel32(uint8_t *rel, const void *target)
 {
 	int32_t v = rel_from(rel + 4, target);
-	__atomic_store_n((uint32_t *)rel, (uint32_t)v, __ATOMIC_RELAXED);
+	/* one 4-byte store (the field does not cross a cache line, see
+	 * align_rel32): atomic for threads running the code; asm, since the
+	 * field need not be 4-byte aligned */
+	__asm__ volatile("movl %1, %0" : "=m"(*(uint8_t(*)[4])rel) : "r"(v));
 }
 
 static uint8_t *rel32_insn(struct emit *e, uint8_t opcode, const void *target)
@@ -145,10 +148,14 @@ void emit_lea_disp(struct emit *e, enum hreg d, enum hreg b, int32_t disp)
 	if (rex != 0x40)
 		emit_u8(e, rex);
 	emit_u8(e, 0x8d);
-	emit_u8(e, (uint8_t)(0x80 | ((d & 7) << 3) | (b & 7)));
+	bool d8 = disp >= -128 && disp <= 127;
+	emit_u8(e, (uint8_t)((d8 ? 0x40 : 0x80) | ((d & 7) << 3) | (b & 7)));
 	if ((b & 7) == 4)
 		emit_u8(e, 0x24); /* SIB: base only */
-	emit_u32(e, (uint32_t)disp);
+	if (d8)
+		emit_u8(e, (uint8_t)disp);
+	else
+		emit_u32(e, (uint32_t)disp);
 }
 
 void emit_lea_rip(struct emit *e, enum hreg d, const void *target)
@@ -161,6 +168,45 @@ void emit_lea_rip(struct emit *e, enum hreg d, const void *target)
 	uint8_t *rel = e->p;
 	e->p += 4;
 	emit_patch_rel32(rel, target);
+}
+
+void emit_mem_insn(struct emit *e, unsigned flags, unsigned opcode, unsigned reg,
+		   const struct emit_mem *m)
+{
+	uint8_t b[16];
+	unsigned n = 0;
+	int base = m->base, index = m->index;
+
+	if (flags & EM_GS)
+		b[n++] = 0x65;
+	b[n++] = 0x67;
+	if (flags & EM_OP16)
+		b[n++] = 0x66;
+	uint8_t rex = (uint8_t)(0x40 | (flags & EM_WIDE ? 8 : 0) | (reg >= 8 ? 4 : 0) |
+				(index >= 8 ? 2 : 0) | (base >= 8 ? 1 : 0));
+	if (rex != 0x40)
+		b[n++] = rex;
+	if (opcode > 0xff)
+		b[n++] = (uint8_t)(opcode >> 8);
+	b[n++] = (uint8_t)opcode;
+	unsigned mod = base < 0 || (m->disp == 0 && (base & 7) != 5) ? 0
+		       : m->disp >= -128 && m->disp <= 127	  ? 1
+								  : 2;
+	/* no base: SIB with base 101 (mod 00 rm 101 would be rip-relative) */
+	bool sib = base < 0 || index >= 0 || (base & 7) == 4;
+	b[n++] = (uint8_t)(mod << 6 | (reg & 7) << 3 | (sib ? 4 : (unsigned)base & 7));
+	if (sib) {
+		unsigned ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
+		b[n++] = (uint8_t)(ss << 6 | (index >= 0 ? (unsigned)index & 7 : 4) << 3 |
+				   (base < 0 ? 5 : (unsigned)base & 7));
+	}
+	if (base < 0 || mod == 2) {
+		memcpy(b + n, &m->disp, 4);
+		n += 4;
+	} else if (mod == 1) {
+		b[n++] = (uint8_t)m->disp;
+	}
+	emit_bytes(e, b, n);
 }
 
 int emit_request(struct emit *e, ZydisEncoderRequest *req)

@@ -55,6 +55,19 @@ void emit_lea_disp(struct emit *e, enum hreg d, enum hreg b, int32_t disp);
 /* lea r64d, [rip + disp to TARGET] */
 void emit_lea_rip(struct emit *e, enum hreg d, const void *target);
 
+/* OPCODE (one byte, or 0x0f and one) with a memory operand of 32-bit
+ * addressing [base + index*scale + disp] (registers by host number, -1:
+ * none) and REG in ModRM.reg: the 0x67 prefix, then as FLAGS say %gs, 0x66,
+ * REX.W.  The caller emits any immediate. */
+struct emit_mem {
+	int base, index;
+	uint8_t scale;
+	int32_t disp;
+};
+enum { EM_GS = 1, EM_OP16 = 2, EM_WIDE = 4 };
+void emit_mem_insn(struct emit *e, unsigned flags, unsigned opcode, unsigned reg,
+		   const struct emit_mem *m);
+
 /* Encodes REQ (machine mode set to 64-bit here) at the cursor. 0 or -EINVAL. */
 int emit_request(struct emit *e, ZydisEncoderRequest *req);
 

@@ -160,6 +160,7 @@ int tr_signals_install(void)
 void tr_kick(struct tstate *ts)
 {
 	ts->pending = 1;
+	ts->jtbl = (struct tentry *)(uintptr_t)ts->jtbl_empty; /* read-only */
 	if (cur.active && cur.ts == ts)
 		tcache_unchain_all(cur.tc);
 }
@@ -187,7 +188,7 @@ static const void *lookup(struct tcache *tc, struct tstate *ts, uint32_t eip, in
 	const struct tentry *e = &ts->jtbl[eip & (JTBL_SIZE - 1)];
 	uint64_t host = __atomic_load_n(&e->host, __ATOMIC_ACQUIRE);
 
-	if (e->guest == eip && host != (uint64_t)(uintptr_t)tr_lookup_miss)
+	if (e->key == tentry_key(eip) && host != (uint64_t)(uintptr_t)tr_lookup_miss)
 		return (const void *)(uintptr_t)host;
 	return tcache_get(tc, ts, eip, sig);
 }
@@ -199,6 +200,8 @@ void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)
 
 	if (!ts->sigstack_on)
 		use_sigstack(ts);
+	if (!ts->pending) /* a kick from here on sees active or is seen below */
+		ts->jtbl = ts->jtbl_own;
 
 	cur.tc = tc;
 	cur.ts = ts;
@@ -228,6 +231,11 @@ enter:
 			return;
 		}
 		cur.active = 1;
+		if (ts->pending) { /* a kick that came before active: not unchained */
+			cur.active = 0;
+			out->stop = TR_PENDING;
+			return;
+		}
 		uint32_t why = tr_enter(ts, pc);
 		cur.active = 0;
 		ts->g.eip = ts->exit_eip;

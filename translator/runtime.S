@@ -134,9 +134,7 @@ tr_lookup:
 	lea r10, [r10 + r10]
 	mov r9, [r15 + TS_JTBL]
 	mov ecx, [r9 + r10 * 8]
-	mov r13d, r11d
-	not r13d
-	lea ecx, [rcx + r13 + 1]      /* entry.guest - target, 32-bit */
+	lea ecx, [rcx + r11]          /* entry.key + target: 0 on a hit */
 	jrcxz 2f
 	mov rcx, [r15 + TS_SPILL]
 	.globl tr_lookup_miss

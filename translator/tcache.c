@@ -44,6 +44,22 @@ static uint8_t *map_code(size_t size)
 	return NULL;
 }
 
+/* An empty jump-table entry is all zero, so the table needs no
+ * initialisation (its pages stay untouched until used): key 0 is eip 0,
+ * which only slot 0 could hold; empty, slot 0 holds key 1 (eip 0xffffffff,
+ * whose slot is 0xffff). */
+static void clear_entry(struct tentry *e, const struct tentry *jtbl)
+{
+	e->key = e == jtbl ? 1 : 0;
+	e->host = (uint64_t)(uintptr_t)tr_lookup_miss;
+}
+
+static void clear_jtbl(struct tentry *jtbl)
+{
+	madvise(jtbl, JTBL_SIZE * sizeof(*jtbl), MADV_DONTNEED); /* zero again */
+	clear_entry(&jtbl[0], jtbl);
+}
+
 struct tcache *tcache_create(size_t code_size, const struct tcache_env *env, char *err,
 			     size_t errlen)
 {
@@ -70,9 +86,16 @@ struct tcache *tcache_create(size_t code_size, const struct tcache_env *env, cha
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	tc->page_head = mmap(NULL, TC_PAGES * sizeof(*tc->page_head), PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	tc->jtbl_empty = mmap(NULL, JTBL_SIZE * sizeof(struct tentry), PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (tc->jtbl_empty != MAP_FAILED) {
+		clear_entry(&tc->jtbl_empty[0], tc->jtbl_empty);
+		mprotect(tc->jtbl_empty, JTBL_SIZE * sizeof(struct tentry), PROT_READ);
+	}
 	tc->byhost_cap = 1u << 16;
 	tc->byhost = malloc(tc->byhost_cap * sizeof(*tc->byhost));
-	if (tc->meta == MAP_FAILED || tc->page_head == MAP_FAILED || !tc->byhost) {
+	if (tc->meta == MAP_FAILED || tc->page_head == MAP_FAILED || !tc->byhost ||
+	    tc->jtbl_empty == MAP_FAILED) {
 		tcache_destroy(tc);
 		goto nomem;
 	}
@@ -95,6 +118,8 @@ void tcache_destroy(struct tcache *tc)
 		munmap(tc->meta, META_SIZE);
 	if (tc->page_head && tc->page_head != MAP_FAILED)
 		munmap(tc->page_head, TC_PAGES * sizeof(*tc->page_head));
+	if (tc->jtbl_empty && tc->jtbl_empty != MAP_FAILED)
+		munmap(tc->jtbl_empty, JTBL_SIZE * sizeof(struct tentry));
 	free(tc->byhost);
 	if (tc->perf_map)
 		fclose(tc->perf_map);
@@ -120,21 +145,6 @@ void *tc_meta_alloc(struct tcache *tc, size_t size)
 	void *p = tc->meta_ptr;
 	tc->meta_ptr += size;
 	return p;
-}
-
-/* An empty jump-table entry is all zero, so the table needs no
- * initialisation (its pages stay untouched until used): guest 0 never
- * matches an eip whose slot is not 0.  Slot 0 holds guest 1 when empty. */
-static void clear_entry(struct tentry *e, const struct tentry *jtbl)
-{
-	e->guest = e == jtbl ? 1 : 0;
-	e->host = (uint64_t)(uintptr_t)tr_lookup_miss;
-}
-
-static void clear_jtbl(struct tentry *jtbl)
-{
-	madvise(jtbl, JTBL_SIZE * sizeof(*jtbl), MADV_DONTNEED); /* zero again */
-	clear_entry(&jtbl[0], jtbl);
 }
 
 /* Empties the return stack: rsp at a sentinel whose landing pad is
@@ -168,9 +178,9 @@ static int map_xstack(struct tstate *ts)
 
 static void unmap_thread(struct tstate *ts)
 {
-	if (ts->jtbl)
-		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
-	ts->jtbl = NULL;
+	if (ts->jtbl_own)
+		munmap(ts->jtbl_own, JTBL_SIZE * sizeof(struct tentry));
+	ts->jtbl = ts->jtbl_own = NULL;
 	if (!ts->xstack)
 		return;
 	stack_t ss;
@@ -184,18 +194,17 @@ static void unmap_thread(struct tstate *ts)
 
 int tcache_attach(struct tcache *tc, struct tstate *ts)
 {
-	ts->jtbl = mmap(NULL, JTBL_SIZE * sizeof(struct tentry), PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ts->jtbl == MAP_FAILED) {
-		ts->jtbl = NULL;
+	struct tentry *t = mmap(NULL, JTBL_SIZE * sizeof(struct tentry), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
 		return -ENOMEM;
-	}
 	if (map_xstack(ts) < 0) {
-		munmap(ts->jtbl, JTBL_SIZE * sizeof(struct tentry));
-		ts->jtbl = NULL;
+		munmap(t, JTBL_SIZE * sizeof(struct tentry));
 		return -ENOMEM;
 	}
-	clear_jtbl(ts->jtbl);
+	clear_jtbl(t);
+	ts->jtbl = ts->jtbl_own = t;
+	ts->jtbl_empty = tc->jtbl_empty;
 	tc_lock(tc);
 	int rc = tc->nts < TC_MAX_THREADS ? 0 : -EAGAIN;
 	if (!rc)
@@ -241,7 +250,7 @@ void tc_flush(struct tcache *tc)
 	memset(tc->hash, 0, sizeof(tc->hash));
 	madvise(tc->page_head, TC_PAGES * sizeof(*tc->page_head), MADV_DONTNEED);
 	for (unsigned k = 0; k < tc->nts; k++) {
-		clear_jtbl(tc->ts[k]->jtbl);
+		clear_jtbl(tc->ts[k]->jtbl_own);
 		clear_xstack(tc->ts[k]); /* its landing pads are gone */
 	}
 	tc->st.flushes++;
@@ -328,8 +337,8 @@ static const void *get_locked(struct tcache *tc, struct tstate *ts, uint32_t eip
 		insert(tc, b);
 	}
 	if (ts) {
-		struct tentry *e = &ts->jtbl[eip & (JTBL_SIZE - 1)];
-		e->guest = eip;
+		struct tentry *e = &ts->jtbl_own[eip & (JTBL_SIZE - 1)];
+		e->key = tentry_key(eip);
 		e->host = (uint64_t)(uintptr_t)b->host;
 	}
 	return b->host;
@@ -421,14 +430,16 @@ static void unlink_page(struct tcache *tc, struct tblock *b, unsigned i)
 static void kill_block(struct tcache *tc, struct tblock *b)
 {
 	b->dead = true;
+	for (unsigned i = 0; i < b->npads; i++) /* one byte: atomic for runners */
+		__atomic_store_n(b->pads[i], 0, __ATOMIC_RELAXED);
 	unchain_in(tc, b);
 	unlink_hash(tc, b);
 	for (unsigned i = 0; i < b->npages; i++)
 		unlink_page(tc, b, i);
 	for (unsigned k = 0; k < tc->nts; k++) {
-		struct tentry *e = &tc->ts[k]->jtbl[b->eip & (JTBL_SIZE - 1)];
+		struct tentry *e = &tc->ts[k]->jtbl_own[b->eip & (JTBL_SIZE - 1)];
 		if (e->host == (uint64_t)(uintptr_t)b->host)
-			clear_entry(e, tc->ts[k]->jtbl);
+			clear_entry(e, tc->ts[k]->jtbl_own);
 	}
 	tc->st.invalidated_blocks++;
 }

@@ -38,6 +38,10 @@ struct tblock {
 	uint16_t nlinks;
 	uint16_t nmap;
 	struct pcmap *map;
+	/* rel8 of each landing pad's jrcxz: zeroed when the block dies, so a
+	 * ret into it looks its target up instead of running stale code */
+	uint8_t **pads;
+	uint16_t npads;
 };
 
 #define TC_HASH 16384u
@@ -60,6 +64,7 @@ struct tcache {
 	size_t nbyhost, byhost_cap;
 	struct tblock *hash[TC_HASH];
 	struct tblock **page_head; /* TC_PAGES entries, sparse mapping */
+	struct tentry *jtbl_empty; /* read-only, every lookup misses */
 	struct tstate *ts[TC_MAX_THREADS]; /* attached threads, nts of them */
 	unsigned nts;
 	struct tcache_stats st;

@@ -17,11 +17,18 @@
 #include "translator/gcpu.h"
 #include "translator/tstate_asm.h"
 
+/* A jump-table entry: KEY is minus the guest eip (so translated code tests
+ * a hit with one lea: key + eip == 0, flags untouched); HOST its code. */
 struct tentry {
-	uint32_t guest;
+	uint32_t key;
 	uint32_t pad;
 	uint64_t host;
 };
+
+static inline uint32_t tentry_key(uint32_t eip)
+{
+	return 0u - eip;
+}
 
 #define JTBL_SIZE 65536u
 
@@ -35,7 +42,10 @@ struct tstate {
 	uint64_t spill[4];
 	volatile uint32_t pending;
 	uint32_t pad0;
-	struct tentry *jtbl; /* JTBL_SIZE entries, indexed by guest eip & 0xffff */
+	/* JTBL_SIZE entries, indexed by guest eip & 0xffff: the thread's own
+	 * (jtbl_own), or while an asynchronous event is pending an empty one,
+	 * so that indirect branches leave translated code (tr_kick). */
+	struct tentry *jtbl;
 	/* The return stack: translated code runs on it (rsp), a guest call is a
 	 * host call that pushes its landing pad, a guest ret a host ret that
 	 * the CPU predicts; the landing pad checks the guest return address.
@@ -46,6 +56,8 @@ struct tstate {
 	uint8_t *xstack;
 	uint64_t xstack_len;
 	uint32_t sigstack_on; /* the owning thread uses xstack's signal stack */
+	struct tentry *jtbl_own;
+	const struct tentry *jtbl_empty;
 	uint32_t exit_arg; /* EXIT_CALLOUT: sensitive.def row */
 	/* counted by translated code when the cache counts (--stats) */
 	uint64_t n_indirect, n_ret, n_ret_hit;

@@ -24,12 +24,13 @@ void x_add_exit(struct xctx *x, uint8_t *rel, enum xexit_kind k, uint32_t eip, u
 	x->exits[x->nexits++] = (struct xexit){rel, k, eip, arg};
 }
 
-/* Chaining rewrites a rel32 while other threads may run it: keep the field
- * 4-byte aligned (never across a cache line) so the store is atomic.
- * OPLEN: bytes of opcode before the rel32. */
+/* Chaining rewrites a rel32 while other threads may run it: the field must
+ * not cross a cache line, so that the store is atomic (the SDM guarantees
+ * it for unaligned accesses within a line; DynamoRIO pads its jumps the
+ * same way).  OPLEN: bytes of opcode before the rel32. */
 static void align_rel32(struct xctx *x, unsigned oplen)
 {
-	while ((((uintptr_t)x->e.p + oplen) & 3) && !x->e.overflow)
+	while ((((uintptr_t)x->e.p + oplen) & 63) > 60 && !x->e.overflow)
 		emit_u8(&x->e, 0x90);
 }
 
@@ -192,8 +193,12 @@ static struct tblock *finish(struct xctx *x, struct tblock *b)
 		nchain += x->exits[i].kind == XE_CHAIN;
 	b->links = nchain ? tc_meta_alloc(x->tc, nchain * sizeof(*b->links)) : NULL;
 	b->map = tc_meta_alloc(x->tc, x->nmap * sizeof(*b->map));
-	if ((nchain && !b->links) || !b->map)
+	b->pads = x->npads ? tc_meta_alloc(x->tc, x->npads * sizeof(*b->pads)) : NULL;
+	if ((nchain && !b->links) || !b->map || (x->npads && !b->pads))
 		return NULL;
+	if (x->npads)
+		memcpy(b->pads, x->pads, x->npads * sizeof(*b->pads));
+	b->npads = (uint16_t)x->npads;
 	if (nchain)
 		memset(b->links, 0, nchain * sizeof(*b->links));
 	for (unsigned i = 0, k = 0; i < x->nexits; i++) {

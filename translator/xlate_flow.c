@@ -39,58 +39,38 @@ static void count(struct xctx *x, int32_t off)
 	emit_store_ts_reg64(&x->e, off, H_R13);
 }
 
-/* rcx is needed for jrcxz: spill it, and put it back on every way out. */
-static void spill_rcx(struct emit *e)
-{
-	emit_store_ts_reg64(e, TS_SPILL, H_RCX);
-}
-
-static void restore_rcx(struct emit *e)
-{
-	emit_load_ts_reg64(e, H_RCX, TS_SPILL);
-}
-
-/* ecx = [ENTRY] - r11d (32-bit), flags untouched; ENTRY_* is the encoding
- * of "mov ecx, [entry.guest]". */
-static void compare_entry(struct emit *e, const uint8_t *load, unsigned n)
-{
-	static const uint8_t diff[] = {0x45, 0x89, 0xdd,              /* mov r13d, r11d */
-				       0x41, 0xf7, 0xd5,              /* not r13d */
-				       0x42, 0x8d, 0x4c, 0x29, 0x01}; /* lea ecx, [rcx+r13+1] */
-	emit_bytes(e, load, n);
-	emit_bytes(e, diff, sizeof(diff));
-}
-
 /* Indirect branch to guest r11d, resolved here through the jump table so
- * that every site has its own host indirect jump (and its own prediction). */
+ * that every site has its own host indirect jump (and its own prediction).
+ * rcx (guest ecx) waits in r14 while jrcxz tests key + eip.  No test of
+ * tstate.pending: tr_kick points tstate.jtbl at a table where every lookup
+ * misses. */
 static void inline_lookup(struct xctx *x)
 {
-	static const uint8_t index[] = {0x45, 0x0f, 0xb7, 0xd3,  /* movzx r10d, r11w */
-					0x4f, 0x8d, 0x14, 0x12}; /* lea r10, [r10+r10] */
-	static const uint8_t load[] = {0x43, 0x8b, 0x0c, 0xd1};  /* mov ecx, [r9+r10*8] */
-	static const uint8_t jump[] = {0x43, 0xff, 0x64, 0xd1, 0x08}; /* jmp [r9+r10*8+8] */
+	static const uint8_t code[] = {
+		0x45, 0x0f, 0xb7, 0xd3,             /* movzx r10d, r11w */
+		0x4f, 0x8d, 0x14, 0x12,             /* lea r10, [r10+r10] */
+		0x4d, 0x8b, 0x8f, TS_JTBL & 0xff, TS_JTBL >> 8, 0, 0, /* mov r9, [r15+TS_JTBL] */
+		0x49, 0x89, 0xce,                   /* mov r14, rcx */
+		0x43, 0x8b, 0x0c, 0xd1,             /* mov ecx, [r9+r10*8] */
+		0x42, 0x8d, 0x0c, 0x19,             /* lea ecx, [rcx+r11] */
+		0xe3, 0x08,                         /* jrcxz hit */
+		0x4c, 0x89, 0xf1,                   /* mov rcx, r14 */
+	};
+	static const uint8_t hit[] = {0x4c, 0x89, 0xf1,             /* mov rcx, r14 */
+				      0x43, 0xff, 0x64, 0xd1, 0x08}; /* jmp [r9+r10*8+8] */
 	struct emit *e = &x->e;
 
+	_Static_assert(TS_JTBL < 0x10000, "TS_JTBL fits the two low bytes of the disp32");
 	count(x, (int32_t)offsetof(struct tstate, n_indirect));
-	spill_rcx(e);
-	emit_load_ts_reg(e, H_RCX, TS_PENDING);
-	emit_bytes(e, (const uint8_t[]){0xe3, 0x0c}, 2); /* jrcxz: nothing pending */
-	restore_rcx(e);
-	emit_jmp(e, tr_lookup); /* it sees the pending flag and leaves */
-	emit_bytes(e, index, sizeof(index));
-	emit_load_ts_reg64(e, H_R9, TS_JTBL);
-	compare_entry(e, load, sizeof(load));
-	emit_bytes(e, (const uint8_t[]){0xe3, 0x0c}, 2); /* jrcxz: hit */
-	restore_rcx(e);
+	emit_bytes(e, code, sizeof(code));
 	emit_jmp(e, tr_lookup_miss);
-	restore_rcx(e);
-	emit_bytes(e, jump, sizeof(jump));
+	emit_bytes(e, hit, sizeof(hit));
 }
 
 /* The landing pad after a guest call's host call: a host ret lands here
  * when the return stack predicts this call.  The guest address the guest
  * ret popped (r11d) must be this call's return address RET; if so, go on
- * there (a chainable exit), else look r11d up. */
+ * (the caller emits what follows), else look r11d up. */
 static void landing_pad(struct xctx *x, uint32_t ret)
 {
 	static const uint8_t save_rcx[] = {0x49, 0x89, 0xcd};    /* mov r13, rcx */
@@ -102,11 +82,12 @@ static void landing_pad(struct xctx *x, uint32_t ret)
 	emit_bytes(e, diff, sizeof(diff));
 	emit_u32(e, (uint32_t)-ret);
 	emit_bytes(e, (const uint8_t[]){0xe3, 0x08}, 2); /* jrcxz: predicted */
+	if (!e->overflow)
+		x->pads[x->npads++] = e->p - 1;
 	emit_bytes(e, restore_rcx, sizeof(restore_rcx));
 	emit_jmp(e, tr_lookup);
 	emit_bytes(e, restore_rcx, sizeof(restore_rcx));
 	count(x, (int32_t)offsetof(struct tstate, n_ret_hit));
-	x_exit_jmp(x, XE_CHAIN, ret, 0);
 }
 
 /* The register a PIC thunk at TARGET loads its return address into
@@ -161,13 +142,17 @@ static bool call(struct xctx *x)
 		x->end = false;
 		return true;
 	}
-	if (direct) {
+	if (direct) { /* the block goes on after the landing pad */
 		x_exit_call(x, target);
 		landing_pad(x, x->next);
+		x->end = x->single;
+		if (x->single)
+			x_exit_jmp(x, XE_CHAIN, x->next, 0);
 		return true;
 	}
 	uint8_t *lookup = emit_call(&x->e, x->e.p);
 	landing_pad(x, x->next);
+	x_exit_jmp(x, XE_CHAIN, x->next, 0);
 	if (lookup)
 		emit_patch_rel32(lookup, x->e.p);
 	inline_lookup(x);

@@ -37,6 +37,8 @@ struct xctx {
 	unsigned nexits;
 	struct pcmap map[XLATE_MAX_INSNS];
 	unsigned nmap;
+	uint8_t *pads[XLATE_MAX_INSNS]; /* see tblock.pads */
+	unsigned npads;
 };
 
 /* xlate.c */

@@ -38,14 +38,6 @@ static int seg_index(ZydisRegister s)
 	return s == ZYDIS_REGISTER_FS ? GS_FS : s == ZYDIS_REGISTER_GS ? GS_GS : -1;
 }
 
-static void mem_request(ZydisEncoderRequest *r, ZydisMnemonic m)
-{
-	memset(r, 0, sizeof(*r));
-	r->mnemonic = m;
-	r->prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-	r->address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
-}
-
 static void set_mem(ZydisEncoderOperand *o, ZydisRegister base, ZydisRegister index,
 		    uint8_t scale, int64_t disp, uint16_t size)
 {
@@ -319,52 +311,41 @@ int x_reencode(struct xctx *x)
 	return reencode_borrowed(x, &req);
 }
 
-static ZydisRegister width_reg(ZydisRegister r32, int size)
+/* Host register number of a 16- or 32-bit GPR (guest esp mapped to r12), or
+ * -1 for none. */
+static int hnum(ZydisRegister r)
 {
-	if (size == 4)
-		return r32;
-	ZydisRegister r64 = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r32);
-	ZydisRegisterClass c = size == 2 ? ZYDIS_REGCLASS_GPR16 : ZYDIS_REGCLASS_GPR8;
-	for (ZydisRegister r = ZYDIS_REGISTER_NONE + 1; r <= ZYDIS_REGISTER_MAX_VALUE; r++)
-		if (ZydisRegisterGetClass(r) == c &&
-		    ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r) == r64 &&
-		    (size != 1 || ZydisRegisterGetId(r) == ZydisRegisterGetId(r64)))
-			return r;
-	return r32;
+	if (r == ZYDIS_REGISTER_NONE)
+		return -1;
+	return ZydisRegisterGetId(x_map_reg(r));
 }
 
 void x_gs_load(struct xctx *x, ZydisRegister dst, ZydisRegister base, int32_t disp, int size)
 {
-	ZydisEncoderRequest r;
-	mem_request(&r, size == 4 ? ZYDIS_MNEMONIC_MOV : ZYDIS_MNEMONIC_MOVZX);
-	r.operand_count = 2;
-	set_reg(&r.operands[0], dst);
-	set_mem(&r.operands[1], base, ZYDIS_REGISTER_NONE, 0, disp, (uint16_t)size);
-	if (emit_request(&x->e, &r) < 0)
-		x->e.overflow = true;
+	struct emit_mem m = {hnum(base), -1, 0, disp};
+	emit_mem_insn(&x->e, EM_GS, size == 4 ? 0x8b : 0x0fb7, (unsigned)hnum(dst), &m);
 }
 
 void x_gs_store(struct xctx *x, ZydisRegister base, int32_t disp, ZydisRegister src, int size)
 {
-	ZydisEncoderRequest r;
-	mem_request(&r, ZYDIS_MNEMONIC_MOV);
-	r.operand_count = 2;
-	set_mem(&r.operands[0], base, ZYDIS_REGISTER_NONE, 0, disp, (uint16_t)size);
-	set_reg(&r.operands[1], width_reg(src, size));
-	if (emit_request(&x->e, &r) < 0)
-		x->e.overflow = true;
+	struct emit_mem m = {hnum(base), -1, 0, disp};
+	emit_mem_insn(&x->e, EM_GS | (size == 2 ? EM_OP16 : 0), 0x89, (unsigned)hnum(src), &m);
 }
 
 void x_gs_store_imm(struct xctx *x, ZydisRegister base, int32_t disp, uint32_t imm, int size)
 {
-	ZydisEncoderRequest r;
-	mem_request(&r, ZYDIS_MNEMONIC_MOV);
-	r.operand_count = 2;
-	set_mem(&r.operands[0], base, ZYDIS_REGISTER_NONE, 0, disp, (uint16_t)size);
-	r.operands[1].type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
-	r.operands[1].imm.s = size == 2 ? (int16_t)imm : (int32_t)imm;
-	if (emit_request(&x->e, &r) < 0)
-		x->e.overflow = true;
+	struct emit_mem m = {hnum(base), -1, 0, disp};
+	emit_mem_insn(&x->e, EM_GS | (size == 2 ? EM_OP16 : 0), 0xc7, 0, &m);
+	emit_bytes(&x->e, &imm, (unsigned)size);
+}
+
+/* The decoded memory operand D for emit_mem_insn (32-bit addressing, no
+ * %fs/%gs override), guest esp as ESP_AS. */
+static struct emit_mem decoded_mem(const ZydisDecodedOperand *d, ZydisRegister esp_as)
+{
+	ZydisRegister base = d->mem.base == ZYDIS_REGISTER_ESP ? esp_as : d->mem.base;
+	return (struct emit_mem){hnum(base), hnum(d->mem.index), d->mem.scale,
+				 (int32_t)d->mem.disp.value};
 }
 
 int x_load_operand(struct xctx *x, int op, ZydisRegister dst)
@@ -372,43 +353,47 @@ int x_load_operand(struct xctx *x, int op, ZydisRegister dst)
 	const ZydisDecodedOperand *d = &x->ops[op];
 	int size = d->size / 8;
 
+	if (size != 2 && size != 4)
+		return -EINVAL;
 	if (d->type == ZYDIS_OPERAND_TYPE_REGISTER) {
-		ZydisEncoderRequest r;
-		memset(&r, 0, sizeof(r));
-		r.mnemonic = size == 4 ? ZYDIS_MNEMONIC_MOV : ZYDIS_MNEMONIC_MOVZX;
-		r.operand_count = 2;
-		set_reg(&r.operands[0], dst);
-		set_reg(&r.operands[1], x_map_reg(d->reg.value));
-		return emit_request(&x->e, &r);
+		int s = hnum(d->reg.value), t = hnum(dst);
+		if (size == 4) {
+			emit_mov_reg(&x->e, (enum hreg)t, (enum hreg)s);
+			return 0;
+		}
+		uint8_t rex = (uint8_t)(0x40 | (t >= 8 ? 4 : 0) | (s >= 8 ? 1 : 0));
+		if (rex != 0x40)
+			emit_u8(&x->e, rex);
+		emit_bytes(&x->e, (const uint8_t[]){0x0f, 0xb7}, 2); /* movzx */
+		emit_u8(&x->e, (uint8_t)(0xc0 | (t & 7) << 3 | (s & 7)));
+		return 0;
 	}
-	if (d->type != ZYDIS_OPERAND_TYPE_MEMORY)
+	if (d->type != ZYDIS_OPERAND_TYPE_MEMORY || x->in.address_width != 32)
 		return -EINVAL;
-	ZydisEncoderRequest r;
-	mem_request(&r, size == 4 ? ZYDIS_MNEMONIC_MOV : ZYDIS_MNEMONIC_MOVZX);
-	r.operand_count = 2;
-	set_reg(&r.operands[0], dst);
-	set_mem(&r.operands[1], x_map_reg(d->mem.base), x_map_reg(d->mem.index), d->mem.scale,
-		(int32_t)d->mem.disp.value, (uint16_t)size);
 	int seg = seg_index(d->mem.segment);
-	if (seg >= 0 && tls_address(x, &r.operands[1], seg) < 0)
-		return -EINVAL;
-	return emit_request(&x->e, &r);
+	struct emit_mem m = decoded_mem(d, ZYDIS_REGISTER_R12D);
+	if (seg >= 0) {
+		ZydisEncoderOperand o;
+		set_mem(&o, x_map_reg(d->mem.base), x_map_reg(d->mem.index), d->mem.scale,
+			(int32_t)d->mem.disp.value, (uint16_t)size);
+		if (tls_address(x, &o, seg) < 0)
+			return -EINVAL;
+		m = (struct emit_mem){H_R13, -1, 0, 0};
+	}
+	emit_mem_insn(&x->e, EM_GS, size == 4 ? 0x8b : 0x0fb7, (unsigned)hnum(dst), &m);
+	return 0;
 }
 
 int x_store_operand(struct xctx *x, int op, ZydisRegister esp_as, ZydisRegister src, int size)
 {
 	const ZydisDecodedOperand *d = &x->ops[op];
-	ZydisEncoderRequest r;
 
 	if (d->type != ZYDIS_OPERAND_TYPE_MEMORY || seg_index(d->mem.segment) >= 0 ||
-	    x->in.address_width != 32)
+	    x->in.address_width != 32 || (size != 2 && size != 4))
 		return -EINVAL;
-	mem_request(&r, ZYDIS_MNEMONIC_MOV);
-	r.operand_count = 2;
-	set_mem(&r.operands[0], d->mem.base == ZYDIS_REGISTER_ESP ? esp_as : d->mem.base,
-		x_map_reg(d->mem.index), d->mem.scale, (int32_t)d->mem.disp.value, (uint16_t)size);
-	set_reg(&r.operands[1], src);
-	return emit_request(&x->e, &r);
+	struct emit_mem m = decoded_mem(d, esp_as);
+	emit_mem_insn(&x->e, EM_GS | (size == 2 ? EM_OP16 : 0), 0x89, (unsigned)hnum(src), &m);
+	return 0;
 }
 
 /* String instructions, maskmov: the host runs them with rsi/rdi pointing

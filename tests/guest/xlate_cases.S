@@ -14,7 +14,7 @@ base:
 	.long case_movs - base, case_esp - base, case_pusha - base, case_enter - base
 	.long case_x87 - base, case_sse - base, case_abs - base, case_xlat - base
 	.long case_incdec - base, case_popmem - base, case_jecxz - base, case_smc_loop - base
-	.long case_odd_returns - base, case_no_returns - base
+	.long case_odd_returns - base, case_no_returns - base, case_smc_after_call - base
 	.long 0
 
 case_alu:                       /* eax = 7 + 35, ebx = 42 << 2, flags from sub */
@@ -271,4 +271,12 @@ case_no_returns:                /* 300000 calls that never return */
 	call 3f
 	hlt
 3:	add %eax, %eax
+	ret
+
+case_smc_after_call:            /* the callee rewrites the code it returns to */
+	xor %eax, %eax
+	call 1f
+2:	mov $1, %eax            /* its immediate goes up by one per run */
+	hlt
+1:	incl 2b+1
 	ret

@@ -408,6 +408,18 @@ START_TEST(calls_without_returns)
 }
 END_TEST
 
+/* A callee that rewrites the instruction after its call site: the ret
+ * lands in a block that died meanwhile and must not run its old code. */
+START_TEST(smc_after_call)
+{
+	for (uint32_t round = 0; round < 3; round++) {
+		struct tr_exit o = run_case(26);
+		expect_hlt(&o);
+		ck_assert_uint_eq(R(GR_EAX), 2 + round);
+	}
+}
+END_TEST
+
 /* A cache too small for every case at once: it flushes, and each case
  * still computes what it computed with room to spare. */
 START_TEST(flush_when_full)
@@ -467,6 +479,7 @@ int main(void)
 	tcase_add_test(t, jit_rewrites_code);
 	tcase_add_test(t, odd_returns);
 	tcase_add_test(t, calls_without_returns);
+	tcase_add_test(t, smc_after_call);
 	tcase_add_test(t, flush_when_full);
 	suite_add_tcase(s, t);
 
