@@ -199,43 +199,42 @@ static void bind8(struct xctx *x, uint8_t *rel8)
 		*rel8 = (uint8_t)(x->e.p - (rel8 + 1));
 }
 
-/* loop, loope, loopne, jecxz, jcxz: ecx tests without touching flags.
- * jrcxz only reaches rel8, so it hops to the (aligned, chainable) exits. */
+/* loop, loope, loopne, jecxz, jcxz: ecx tests without touching flags; with
+ * 16-bit addressing (0x67) they count and test cx.  jrcxz only reaches
+ * rel8, so it hops to the (chainable) exits. */
 static bool loop(struct xctx *x)
 {
-	static const uint8_t dec_ecx[] = {0x8d, 0x49, 0xff};   /* lea ecx, [rcx-1] */
-	static const uint8_t save_cx[] = {0x49, 0x89, 0xcd,  /* mov r13, rcx */
-					  0x0f, 0xb7, 0xc9}; /* movzx ecx, cx */
-	static const uint8_t restore_cx[] = {0x4c, 0x89, 0xe9}; /* mov rcx, r13 */
+	static const uint8_t dec_ecx[] = {0x8d, 0x49, 0xff};         /* lea ecx, [rcx-1] */
+	static const uint8_t dec_cx[] = {0x44, 0x8d, 0x69, 0xff,     /* lea r13d, [rcx-1] */
+					 0x66, 0x44, 0x89, 0xe9};    /* mov cx, r13w */
+	static const uint8_t save_cx[] = {0x49, 0x89, 0xcd,          /* mov r13, rcx */
+					  0x0f, 0xb7, 0xc9};         /* movzx ecx, cx */
+	static const uint8_t restore_cx[] = {0x4c, 0x89, 0xe9};      /* mov rcx, r13 */
 	ZydisMnemonic m = x->in.mnemonic;
+	bool test = m == ZYDIS_MNEMONIC_JECXZ || m == ZYDIS_MNEMONIC_JCXZ;
+	bool cx = x->in.address_width == 16 || m == ZYDIS_MNEMONIC_JCXZ;
 	uint32_t t = rel_target(x);
 	uint8_t *zero, *nonzero;
 
-	if (x->in.address_width != 32 && m != ZYDIS_MNEMONIC_JCXZ)
-		return false;
-	if (m == ZYDIS_MNEMONIC_JCXZ) {
+	if (!test)
+		emit_bytes(&x->e, cx ? dec_cx : dec_ecx, cx ? sizeof(dec_cx) : sizeof(dec_ecx));
+	if (cx)
 		emit_bytes(&x->e, save_cx, sizeof(save_cx));
-		zero = jump8(x, 0xe3);
-		emit_bytes(&x->e, restore_cx, sizeof(restore_cx));
-		x_exit_jmp(x, XE_CHAIN, x->next, 0);
-		bind8(x, zero);
-		emit_bytes(&x->e, restore_cx, sizeof(restore_cx));
-		x_exit_jmp(x, XE_CHAIN, t, 0);
-		return true;
-	}
-	if (m != ZYDIS_MNEMONIC_JECXZ)
-		emit_bytes(&x->e, dec_ecx, sizeof(dec_ecx));
 	zero = jump8(x, 0xe3);
+	if (cx)
+		emit_bytes(&x->e, restore_cx, sizeof(restore_cx));
 	nonzero = jump8(x, 0xeb);
 	bind8(x, zero);
-	/* jecxz: ecx = 0 is the branch; loop*: ecx reached 0 ends the loop */
-	x_exit_jmp(x, XE_CHAIN, m == ZYDIS_MNEMONIC_JECXZ ? t : x->next, 0);
+	if (cx)
+		emit_bytes(&x->e, restore_cx, sizeof(restore_cx));
+	/* j(e)cxz: zero is the branch; loop*: reaching zero ends the loop */
+	x_exit_jmp(x, XE_CHAIN, test ? t : x->next, 0);
 	bind8(x, nonzero);
 	if (m == ZYDIS_MNEMONIC_LOOPE)
 		x_exit_jcc(x, 0x5, x->next); /* jne: stop */
 	else if (m == ZYDIS_MNEMONIC_LOOPNE)
 		x_exit_jcc(x, 0x4, x->next); /* je: stop */
-	x_exit_jmp(x, XE_CHAIN, m == ZYDIS_MNEMONIC_JECXZ ? x->next : t, 0);
+	x_exit_jmp(x, XE_CHAIN, test ? x->next : t, 0);
 	return true;
 }
 
@@ -314,18 +313,24 @@ static bool enter(struct xctx *x)
 {
 	int32_t alloc = (int32_t)x->ops[0].imm.value.u, level = (int32_t)(x->ops[1].imm.value.u & 31);
 
-	if (x->in.operand_width != 32)
+	static const uint8_t mov_bp_r13w[] = {0x66, 0x44, 0x89, 0xed};
+	int size = x->in.operand_width / 8; /* 0x66: words, bp; the stack is 32-bit */
+
+	if (size != 2 && size != 4)
 		return false;
-	emit_lea_disp(&x->e, H_R13, H_R12, -4);
-	x_gs_store(x, R13D, 0, ZYDIS_REGISTER_EBP, 4);
+	emit_lea_disp(&x->e, H_R13, H_R12, -size);
+	x_gs_store(x, R13D, 0, ZYDIS_REGISTER_EBP, size);
 	for (int32_t i = 1; i < level; i++) {
-		x_gs_load(x, ZYDIS_REGISTER_R14D, ZYDIS_REGISTER_EBP, -4 * i, 4);
-		x_gs_store(x, R13D, -4 * i, ZYDIS_REGISTER_R14D, 4);
+		x_gs_load(x, ZYDIS_REGISTER_R14D, ZYDIS_REGISTER_EBP, -size * i, size);
+		x_gs_store(x, R13D, -size * i, ZYDIS_REGISTER_R14D, size);
 	}
 	if (level)
-		x_gs_store(x, R13D, -4 * level, R13D, 4);
-	emit_mov_reg(&x->e, H_RBP, H_R13);
-	emit_lea_disp(&x->e, H_R12, H_R13, -4 * level - alloc);
+		x_gs_store(x, R13D, -size * level, R13D, size);
+	if (size == 4)
+		emit_mov_reg(&x->e, H_RBP, H_R13);
+	else
+		emit_bytes(&x->e, mov_bp_r13w, sizeof(mov_bp_r13w));
+	emit_lea_disp(&x->e, H_R12, H_R13, -size * level - alloc);
 	return true;
 }
 

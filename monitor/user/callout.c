@@ -275,17 +275,24 @@ static enum lx_result bcd(struct user *u, const ZydisDecodedInstruction *in,
 	return advance(u, in);
 }
 
-/* bound r32, m32&32: #BR (SIGSEGV on Linux) when out of range. */
+/* bound r32, m32&32 (r16, m16&16 with 0x66): #BR (SIGSEGV on Linux) when
+ * out of range; the bounds are signed. */
 static enum lx_result bound(struct user *u, const ZydisDecodedInstruction *in,
 			    const ZydisDecodedOperand *ops)
 {
-	uint32_t a;
-	int32_t lim[2], v = (int32_t)user_reg(u, ops[0].reg.value);
+	uint32_t a, r = user_reg(u, ops[0].reg.value);
+	int32_t lim[2], v = (int32_t)r;
 
-	if (in->operand_width != 32)
-		return ud(u, in, ops);
-	if (user_mem_addr(u, &ops[1], &a) < 0 || uspace_read(u->mem, lim, a, 8) < 0)
+	if (user_mem_addr(u, &ops[1], &a) < 0)
 		return user_segv(u, a);
+	if (in->operand_width == 16) {
+		int16_t w[2];
+		if (uspace_read(u->mem, w, a, 4) < 0)
+			return user_segv(u, a);
+		lim[0] = w[0], lim[1] = w[1], v = (int16_t)r;
+	} else if (uspace_read(u->mem, lim, a, 8) < 0) {
+		return user_segv(u, a);
+	}
 	if (v < lim[0] || v > lim[1]) {
 		lx_fault_trap(&u->t, SIGSEGV, SI_KERNEL, 0, 5, 0);
 		return LX_CONTINUE;
