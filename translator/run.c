@@ -129,11 +129,14 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	}
 	keep_xsp(ts, uc);
 	uint64_t a = (uint64_t)(uintptr_t)si->si_addr;
-	cur.fault = (struct tr_fault){sig, si->si_code, ts->g.eip, 0};
+	/* the host CPU's vector and error code are the guest's */
+	int trapno = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
+	uint32_t err = (uint32_t)uc->uc_mcontext.gregs[REG_ERR];
+	cur.fault = (struct tr_fault){sig, si->si_code, ts->g.eip, err, trapno};
 	if ((sig == SIGSEGV || sig == SIGBUS) && a - ts->window < (1ull << 32) + 0x10000)
 		window_fault(tc, ts, sig, a, uc, si);
 	else if (sig == SIGSEGV) /* #GP: i386 Linux reports si_addr 0 */
-		cur.fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0, 0};
+		cur.fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0, err, trapno};
 	else if (sig == SIGBUS) /* #AC: si_addr 0 too */
 		cur.fault.addr = 0;
 	siglongjmp(cur.jb, 1);
@@ -168,7 +171,7 @@ void tr_kick(struct tstate *ts)
 static void stop_fault(struct tr_exit *out, int sig, int code, uint32_t addr)
 {
 	out->stop = TR_FAULT;
-	out->fault = (struct tr_fault){sig, code, addr, 0};
+	out->fault = (struct tr_fault){sig, code, addr, 0, -1};
 }
 
 /* Translated code runs on the return stack, which ends in a guard page:
@@ -251,6 +254,10 @@ enter:
 				goto enter;
 		} else if (why == EXIT_LOOKUP) {
 			__atomic_fetch_add(&tc->st.jtbl_misses, 1, __ATOMIC_RELAXED);
+		} else if (why == EXIT_GP) {
+			out->stop = TR_FAULT;
+			out->fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0, 0, 13};
+			return;
 		} else if (why == EXIT_SYSCALL) {
 			out->stop = TR_SYSCALL;
 			return;

@@ -28,7 +28,8 @@ struct tr_fault {
 	int sig;       /* SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
 	int code;      /* si_code for the guest */
 	uint32_t addr; /* guest fault address (SIGSEGV/SIGBUS) or eip */
-	uint32_t err;  /* page-fault error code for a window fault, else 0 */
+	uint32_t err;  /* the CPU's error code (trapno >= 0) */
+	int trapno;    /* the CPU's exception vector, -1 if no CPU raised it */
 };
 
 struct tr_exit {

@@ -32,5 +32,6 @@
 #define EXIT_CALLOUT 4 /* sensitive instruction at exit_eip for the monitor; exit_arg = row */
 #define EXIT_PENDING 5 /* an asynchronous event is pending; continue at exit_eip */
 #define EXIT_STEP    6 /* end of a one-instruction block; continue at exit_eip */
+#define EXIT_GP      7 /* the instruction at exit_eip raises #GP(0) (a write through cs:) */
 
 #endif

@@ -11,6 +11,7 @@
  */
 #include "translator/xlate_int.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <signal.h>
 #include <string.h>
@@ -88,9 +89,75 @@ static bool uses_esp(const struct xctx *x)
 	return false;
 }
 
+/* Runs the instruction on the host with its memory operand at a
+ * non-canonical address: the host CPU raises the #GP, after whatever it
+ * does first (a pending x87 exception's #MF; the switch to MMX, TOP = 0,
+ * an MMX instruction makes before it faults). */
+static int host_gp(struct xctx *x, const ZydisDecodedOperand *mem)
+{
+	static const uint8_t bias_di[] = {0x4a, 0x8d, 0x3c, 0x2f}; /* lea rdi, [rdi+r13] */
+	static const uint8_t noncanonical[] = {0x49, 0xbd, 0, 0, 0, 0, 0, 0, 0, 0x80};
+	ZydisEncoderRequest req;
+
+	emit_bytes(&x->e, noncanonical, sizeof(noncanonical)); /* mov r13, 1 << 63 */
+	if (mem->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT) { /* maskmovq [edi] */
+		if (x->in.address_width != 32 || mem->mem.base != ZYDIS_REGISTER_EDI)
+			return -EINVAL;
+		emit_bytes(&x->e, bias_di, sizeof(bias_di));
+		x->fix = XF_TRUNC_SI_DI;
+		x_copy(x); /* cs: means nothing in 64-bit mode */
+		return 0;
+	}
+	if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
+		    &x->in, x->ops, x->in.operand_count_visible, &req)))
+		return -EINVAL;
+	req.prefixes &= ~(ZydisInstructionAttributes)ZYDIS_ATTRIB_HAS_SEGMENT;
+	for (unsigned i = 0; i < req.operand_count; i++) {
+		ZydisEncoderOperand *o = &req.operands[i];
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER)
+			o->reg.value = x_map_reg(o->reg.value);
+		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		o->mem.base = ZYDIS_REGISTER_R13;
+		o->mem.index = ZYDIS_REGISTER_NONE;
+		o->mem.scale = 0;
+		o->mem.displacement = 0;
+	}
+	req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE;
+	return emit_request(&x->e, &req);
+}
+
+/* A write through a cs: override raises #GP(0) (code segments are not
+ * writable): by the host CPU where it can run the instruction, else by an
+ * exit. */
+static bool write_through_cs(struct xctx *x, int row)
+{
+	const ZydisDecodedOperand *mem = NULL;
+
+	for (unsigned i = 0; i < x->in.operand_count; i++) {
+		const ZydisDecodedOperand *o = &x->ops[i];
+		if (o->type == ZYDIS_OPERAND_TYPE_MEMORY && o->mem.segment == ZYDIS_REGISTER_CS &&
+		    (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+			mem = o;
+	}
+	if (!mem)
+		return false;
+	uint8_t *mark = x->e.p;
+	if (row >= 0 || host_gp(x, mem) < 0) {
+		x->e.p = mark;
+		x->fix = XF_NONE;
+	}
+	x_exit_jmp(x, XE_GP, x->eip, 0);
+	x->end = true;
+	return true;
+}
+
 static void translate_insn(struct xctx *x)
 {
 	int row = sens_classify(&x->in, x->ops);
+
+	if (write_through_cs(x, row))
+		return;
 
 	if (row >= 0) {
 		x_sensitive(x, row);
@@ -100,6 +167,7 @@ static void translate_insn(struct xctx *x)
 		return;
 	if (x->in.mnemonic == ZYDIS_MNEMONIC_NOP)
 		return;
+
 	if (x_has_hidden_mem(x)) {
 		x_untranslatable(x);
 		return;
@@ -141,6 +209,10 @@ static void emit_stub(struct xctx *x, struct xexit *xe, struct tlink *link)
 		break;
 	case XE_SYSCALL:
 		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_SYSCALL);
+		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
+		break;
+	case XE_GP:
+		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_GP);
 		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
 		break;
 	}

@@ -13,7 +13,7 @@
 #define XLATE_MAX_INSNS 64
 #define XLATE_MAX_EXITS (2 * XLATE_MAX_INSNS + 4)
 
-enum xexit_kind { XE_CHAIN, XE_CALLOUT, XE_STEP, XE_SYSCALL };
+enum xexit_kind { XE_CHAIN, XE_CALLOUT, XE_STEP, XE_SYSCALL, XE_GP };
 
 struct xexit {
 	uint8_t *rel; /* rel32 to point at the stub */

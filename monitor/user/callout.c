@@ -35,6 +35,14 @@ static enum lx_result gp(struct user *u, const ZydisDecodedInstruction *in,
 	return LX_CONTINUE;
 }
 
+/* #GP for a selector the CPU refuses: its error code is the selector's
+ * index and table bit (0 for a null selector). */
+static enum lx_result gp_selector(struct user *u, uint16_t sel)
+{
+	lx_fault_trap(&u->t, SIGSEGV, SI_KERNEL, 0, 13, sel & 0xfffcu);
+	return LX_CONTINUE;
+}
+
 /* #UD: SIGILL at the instruction. */
 static enum lx_result ud(struct user *u, const ZydisDecodedInstruction *in,
 			 const ZydisDecodedOperand *ops)
@@ -135,8 +143,10 @@ static enum lx_result mov_to_seg(struct user *u, const ZydisDecodedInstruction *
 		if (user_mem_addr(u, &ops[1], &a) < 0 || uspace_read(u->mem, &sel, a, 2) < 0)
 			return user_segv(u, a);
 	}
-	if (s < 0 || s == GS_CS || !load_seg(u, s, sel))
+	if (s < 0 || s == GS_CS)
 		return gp(u, in, ops);
+	if (!load_seg(u, s, sel))
+		return gp_selector(u, sel);
 	return advance(u, in);
 }
 
@@ -148,8 +158,10 @@ static enum lx_result pop_seg(struct user *u, const ZydisDecodedInstruction *in,
 
 	if (uspace_read(u->mem, &v, *esp, 2) < 0)
 		return user_segv(u, *esp);
-	if (s < 0 || s == GS_CS || !load_seg(u, s, (uint16_t)v))
+	if (s < 0 || s == GS_CS)
 		return gp(u, in, ops);
+	if (!load_seg(u, s, (uint16_t)v))
+		return gp_selector(u, (uint16_t)v);
 	*esp += (uint32_t)size;
 	return advance(u, in);
 }
@@ -177,7 +189,7 @@ static enum lx_result load_far(struct user *u, const ZydisDecodedInstruction *in
 	memcpy(&off, ptr, 4);
 	memcpy(&sel, ptr + 4, 2);
 	if (!load_seg(u, s, sel))
-		return gp(u, in, ops);
+		return gp_selector(u, sel);
 	user_set_reg(u, ops[0].reg.value, off);
 	return advance(u, in);
 }

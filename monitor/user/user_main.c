@@ -286,9 +286,9 @@ static enum lx_result step(struct user *u)
 		if (u->trace_faults)
 			fprintf(stderr, "ringvm: guest fault: signal %d code %d addr %08x at eip %08x\n",
 				x.fault.sig, x.fault.code, x.fault.addr, u->ts->g.eip);
-		if (x.fault.err)
-			lx_fault_trap(&u->t, x.fault.sig, x.fault.code, x.fault.addr, 14,
-				      x.fault.err);
+		if (x.fault.trapno >= 0)
+			lx_fault_trap(&u->t, x.fault.sig, x.fault.code, x.fault.addr,
+				      (uint32_t)x.fault.trapno, x.fault.err);
 		else
 			lx_fault(&u->t, x.fault.sig, x.fault.code, x.fault.addr);
 		return LX_CONTINUE;

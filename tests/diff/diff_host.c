@@ -116,6 +116,7 @@ int main(void)
 		return 1;
 	}
 	gen_allow_segments(dx_have_gsbase());
+	gen_allow_cs(false);
 	if (!dx_have_gsbase())
 		printf("diff_host: no FSGSBASE on this host: %%fs:/%%gs: bases not tested\n");
 	printf("diff_host: seed %llu, %llu cases over %u forms (RINGVM_DIFF_SEED=%llu to "

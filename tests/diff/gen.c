@@ -40,11 +40,16 @@ struct inst {
 	bool set_divisor, rep, seg;
 };
 
-static bool allow_segments;
+static bool allow_segments, allow_cs = true;
 
 void gen_allow_segments(bool on)
 {
 	allow_segments = on;
+}
+
+void gen_allow_cs(bool on)
+{
+	allow_cs = on;
 }
 
 /* ---- register helpers ----------------------------------------------------- */
@@ -137,8 +142,8 @@ static void shape(const struct form *f, struct rng *r, struct inst *in, bool reg
 		in->seg = true; /* %fs or %gs with a base; natively %gs */
 		in->pfx[in->npfx++] = rng_one_in(r, 2) ? 0x64 : 0x65;
 	} else if ((in->mem || (f->fl & FL_ADDR)) && rng_one_in(r, 8)) {
-		static const uint8_t segs[] = {0x26, 0x2e, 0x36, 0x3e};
-		in->pfx[in->npfx++] = segs[rng_below(r, 4)];
+		static const uint8_t segs[] = {0x26, 0x36, 0x3e, 0x2e};
+		in->pfx[in->npfx++] = segs[rng_below(r, allow_cs ? 4 : 3)];
 	}
 	if ((f->fl & FL_LOCK) && in->mem) {
 		if (rng_one_in(r, 3))

@@ -120,6 +120,9 @@ struct dcase {
 
 /* Whether cases may use %fs:/%gs: with a segment base (the native side
  * then needs the FSGSBASE instructions). */
+/* cs: overrides (a write through one raises #GP in 32-bit code, and means
+ * nothing in 64-bit mode: not for the host-CPU oracle).  Default on. */
+void gen_allow_cs(bool on);
 void gen_allow_segments(bool on);
 
 /* Fills C from form F and R.  0, or -1 if no valid case was found (a

@@ -406,11 +406,15 @@ void qg_mnemonics(const struct qcase *c, char *buf, size_t n)
 			continue;
 		}
 		off += in.length;
-		bool mmx = false;
-		for (unsigned i = 0; i < in.operand_count; i++)
+		bool mmx = false, cswrite = false;
+		for (unsigned i = 0; i < in.operand_count; i++) {
 			mmx |= ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
 			       ZydisRegisterGetClass(ops[i].reg.value) == ZYDIS_REGCLASS_MMX;
-		for (int k = 0; k < 5; k++) {
+			cswrite |= ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+				   ops[i].mem.segment == ZYDIS_REGISTER_CS &&
+				   (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE);
+		}
+		for (int k = 0; k < 6; k++) {
 			char m[40];
 			if (k == 0)
 				snprintf(m, sizeof(m), " %s ", ZydisMnemonicGetString(in.mnemonic));
@@ -421,6 +425,8 @@ void qg_mnemonics(const struct qcase *c, char *buf, size_t n)
 				snprintf(m, sizeof(m), " @lock ");
 			else if (k == 1 && mmx)
 				snprintf(m, sizeof(m), " @mmx ");
+			else if (k == 5 && cswrite)
+				snprintf(m, sizeof(m), " @cswrite ");
 			else if (k == 2 && (in.meta.isa_ext == ZYDIS_ISA_EXT_X87 ||
 					    in.mnemonic == ZYDIS_MNEMONIC_FISTTP))
 				snprintf(m, sizeof(m), " @x87 ");
