@@ -168,10 +168,18 @@ void tr_kick(struct tstate *ts)
 		tcache_unchain_all(cur.tc);
 }
 
-static void stop_fault(struct tr_exit *out, int sig, int code, uint32_t addr)
+/* EIP could not be translated: SIGSEGV, a page fault on instruction fetch
+ * (error code: user, fetch, present if mapped), or SIGILL (#UD). */
+static void stop_fault(struct tcache *tc, struct tr_exit *out, int sig, uint32_t eip)
 {
 	out->stop = TR_FAULT;
-	out->fault = (struct tr_fault){sig, code, addr, 0, -1};
+	if (sig != SIGSEGV) {
+		out->fault = (struct tr_fault){sig, ILL_ILLOPN, eip, 0, 6};
+		return;
+	}
+	bool mapped = tc->env.mapped && tc->env.mapped(tc->env.ctx, eip);
+	out->fault = (struct tr_fault){SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, eip,
+				       mapped ? 0x15u : 0x14u, 14};
 }
 
 /* Translated code runs on the return stack, which ends in a guard page:
@@ -196,6 +204,20 @@ static const void *lookup(struct tcache *tc, struct tstate *ts, uint32_t eip, in
 	return tcache_get(tc, ts, eip, sig);
 }
 
+/* After a single-stepped instruction: tr_exit stored the host's EFLAGS, whose
+ * TF is clear; put the guest's back (KEEP: as it was, the instruction did
+ * not complete; else as a popf in it left it) and owe no trap. */
+static void end_trace(struct tstate *ts, bool keep)
+{
+	if (!ts->trace_pending)
+		return;
+	ts->trace_pending = 0;
+	if (keep || ts->tf_popped)
+		ts->g.eflags |= GF_TF;
+	else
+		ts->g.eflags &= ~GF_TF;
+}
+
 void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)
 {
 	const void *pc;
@@ -214,34 +236,59 @@ void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out)
 	 * was, and saving it would cost a system call per run */
 	if (sigsetjmp(cur.jb, 0)) {
 		if (!cur.smc) {
+			end_trace(ts, true);
 			out->stop = TR_FAULT;
 			out->fault = cur.fault;
 			return;
 		}
 		cur.smc = 0; /* run the writing instruction alone, then go on */
-		pc = tcache_single(tc, ts->g.eip, &sig);
+		pc = tcache_single(tc, ts->g.eip, false, &sig);
 		goto enter;
 	}
+	out->trace = false;
 	for (;;) {
 		if (ts->pending) {
 			out->stop = TR_PENDING;
 			return;
 		}
-		pc = lookup(tc, ts, ts->g.eip, &sig);
+		if (ts->trace_pending) { /* the last instruction ran with TF set */
+			ts->trace_pending = 0;
+			out->stop = TR_FAULT;
+			out->fault = tr_trace_fault(ts->g.eip);
+			return;
+		}
+		if (ts->g.eflags & GF_TF) { /* one instruction, then the trap */
+			ts->tf_popped = 2;
+			pc = tcache_single(tc, ts->g.eip, true, &sig);
+			ts->trace_pending = pc != NULL;
+		} else {
+			pc = lookup(tc, ts, ts->g.eip, &sig);
+		}
 enter:
 		if (!pc) {
-			stop_fault(out, sig, sig == SIGSEGV ? SEGV_MAPERR : ILL_ILLOPN, ts->g.eip);
+			end_trace(ts, true);
+			stop_fault(tc, out, sig, ts->g.eip);
 			return;
 		}
 		cur.active = 1;
 		if (ts->pending) { /* a kick that came before active: not unchained */
 			cur.active = 0;
+			end_trace(ts, true);
 			out->stop = TR_PENDING;
 			return;
 		}
 		uint32_t why = tr_enter(ts, pc);
 		cur.active = 0;
 		ts->g.eip = ts->exit_eip;
+		if (ts->trace_pending && why != EXIT_CALLOUT && why != EXIT_GP && why != EXIT_SYSCALL) {
+			end_trace(ts, false); /* done: TF as popf left it */
+			ts->trace_pending = 1;
+			continue;
+		}
+		if (why == EXIT_TRACE) { /* popf set TF: trap after the next one */
+			ts->g.eflags |= GF_TF;
+			continue;
+		}
 		if (why == EXIT_CHAIN) {
 			uint64_t flushes = tc->st.flushes;
 			pc = tcache_get(tc, NULL, ts->g.eip, &sig);
@@ -255,14 +302,20 @@ enter:
 		} else if (why == EXIT_LOOKUP) {
 			__atomic_fetch_add(&tc->st.jtbl_misses, 1, __ATOMIC_RELAXED);
 		} else if (why == EXIT_GP) {
+			end_trace(ts, true);
 			out->stop = TR_FAULT;
 			out->fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0, 0, 13};
 			return;
 		} else if (why == EXIT_SYSCALL) {
+			/* int clears TF for the kernel, iret sets it again: the
+			 * trap comes after the instruction that follows */
+			end_trace(ts, true);
 			out->stop = TR_SYSCALL;
 			return;
 		} else if (why == EXIT_CALLOUT) {
 			uint32_t row = ts->exit_arg & 0xff;
+			out->trace = ts->trace_pending;
+			end_trace(ts, true);
 			out->stop = TR_CALLOUT;
 			out->row = row == 0xff ? -1 : (int)row;
 			out->len = (ts->exit_arg >> 8) & 0xff;

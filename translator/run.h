@@ -36,8 +36,18 @@ struct tr_exit {
 	enum tr_stop stop;
 	int row;      /* TR_CALLOUT: sensitive.def row, or -1 untranslatable */
 	unsigned len; /* TR_CALLOUT: instruction length */
+	/* TR_CALLOUT with EFLAGS.TF set: if the monitor completes the
+	 * instruction, a single-step trap follows it (tr_trace_fault) */
+	bool trace;
 	struct tr_fault fault;
 };
+
+/* The single-step trap after an instruction that ends at EIP (SIGTRAP,
+ * TRAP_TRACE, vector 1). */
+static inline struct tr_fault tr_trace_fault(uint32_t eip)
+{
+	return (struct tr_fault){SIGTRAP, TRAP_TRACE, eip, 0, 1};
+}
 
 /* Host signal handlers call this first: a signal that interrupts
  * translated code leaves the guest's EFLAGS.AC set, and C code with AC set

@@ -302,10 +302,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static struct tblock *translate(struct tcache *tc, uint32_t eip, bool single, int *sig)
+static struct tblock *translate(struct tcache *tc, uint32_t eip, unsigned mode, int *sig)
 {
 	uint64_t t0 = now_ns();
-	if (!single && tc->nts > 1) {
+	if (!mode && tc->nts > 1) {
 		/* Write-protect before reading the guest bytes, so that another
 		 * thread's store in between faults and drops this block rather
 		 * than leaving it stale. */
@@ -313,10 +313,10 @@ static struct tblock *translate(struct tcache *tc, uint32_t eip, bool single, in
 		if (((eip + 15) ^ eip) & ~0xfffu)
 			tc->env.code_page(tc->env.ctx, (eip + 15) & ~0xfffu);
 	}
-	struct tblock *b = xlate_block(tc, eip, single, sig);
+	struct tblock *b = xlate_block(tc, eip, mode, sig);
 	if (!b && *sig == 0) { /* out of room: start over */
 		tc_flush(tc);
-		b = xlate_block(tc, eip, single, sig);
+		b = xlate_block(tc, eip, mode, sig);
 	}
 	tc->st.translate_ns += now_ns() - t0;
 	return b;
@@ -327,7 +327,7 @@ static const void *get_locked(struct tcache *tc, struct tstate *ts, uint32_t eip
 	struct tblock *b = find(tc, eip);
 	tc->st.lookups_c++;
 	if (!b) {
-		b = translate(tc, eip, false, sig);
+		b = translate(tc, eip, 0, sig);
 		if (!b)
 			return NULL;
 		if (add_byhost(tc, b) < 0) {
@@ -355,10 +355,10 @@ const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *
 /* Single blocks live in the code buffer (and in byhost, so faults in them
  * map back to guest state) but not in the hash: never found, never
  * chained. */
-const void *tcache_single(struct tcache *tc, uint32_t eip, int *sig)
+const void *tcache_single(struct tcache *tc, uint32_t eip, bool trace, int *sig)
 {
 	tc_lock(tc);
-	struct tblock *b = translate(tc, eip, true, sig);
+	struct tblock *b = translate(tc, eip, XB_SINGLE | (trace ? XB_TRACE : 0), sig);
 	if (b && add_byhost(tc, b) < 0)
 		b = NULL, *sig = SIGSEGV;
 	tc_unlock(tc);

@@ -105,10 +105,12 @@ void tcache_forget_others(struct tcache *tc, struct tstate *keep);
 const void *tcache_get(struct tcache *tc, struct tstate *ts, uint32_t eip, int *sig);
 
 /* A one-instruction block for EIP that is not cached and does not
- * write-protect its page (used to let a self-modifying store complete);
- * valid until the next flush (it lives in the code buffer, so other
- * threads' calls do not disturb it). */
-const void *tcache_single(struct tcache *tc, uint32_t eip, int *sig);
+ * write-protect its page (used to let a self-modifying store complete, and
+ * to single-step a guest with EFLAGS.TF set: TRACE, where pushf shows TF);
+ * it always leaves to C after the instruction (returns and indirect
+ * branches too); valid until the next flush (it lives in the code buffer,
+ * so other threads' calls do not disturb it). */
+const void *tcache_single(struct tcache *tc, uint32_t eip, bool trace, int *sig);
 
 /* After EXIT_CHAIN: patch the exit that was taken (ts->exit_link) to jump
  * straight to TARGET's code. */

@@ -80,9 +80,10 @@ void tc_unlock(struct tcache *tc);
 void *tc_meta_alloc(struct tcache *tc, size_t size);
 void tc_flush(struct tcache *tc);
 
-/* Translates the block at EIP into TC's code buffer.  SINGLE: one
- * instruction, uncached.  Returns the block or NULL with *sig set; on a full
+/* Translates the block at EIP into TC's code buffer.  MODE XB_SINGLE: one
+ * instruction, uncached (XB_TRACE too: the guest single-steps).  Returns the block or NULL with *sig set; on a full
  * buffer returns NULL with *sig = 0 (caller flushes and retries). */
-struct tblock *xlate_block(struct tcache *tc, uint32_t eip, bool single, int *sig);
+enum { XB_SINGLE = 1, XB_TRACE = 2 }; /* see tcache_single */
+struct tblock *xlate_block(struct tcache *tc, uint32_t eip, unsigned mode, int *sig);
 
 #endif

@@ -53,6 +53,9 @@ struct tstate {
 	 * whose "landing pad" is tr_ret_empty); xstack: the mapping (a guard
 	 * page, the stack, then the host signal stack), xstack_len bytes. */
 	uint64_t xsp, xsp_empty;
+	/* EFLAGS.TF: what the last popf popped (0/1; the single-step loop
+	 * presets 2), and a single-step trap owed for the last instruction */
+	uint8_t tf_popped, trace_pending;
 	uint8_t *xstack;
 	uint64_t xstack_len;
 	uint32_t sigstack_on; /* the owning thread uses xstack's signal stack */
@@ -83,6 +86,7 @@ TS_CHECK(pending, TS_PENDING);
 TS_CHECK(jtbl, TS_JTBL);
 TS_CHECK(xsp, TS_XSP);
 TS_CHECK(xsp_empty, TS_XSP_EMPTY);
+TS_CHECK(tf_popped, TS_TF_POPPED);
 #undef TS_CHECK
 
 /* Runs translated code at host address PC with the guest state in TS until

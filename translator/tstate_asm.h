@@ -24,6 +24,7 @@
 #define TS_JTBL        664
 #define TS_XSP         672
 #define TS_XSP_EMPTY   680
+#define TS_TF_POPPED   688
 
 /* why translated code returned to C (tstate.exit_reason) */
 #define EXIT_CHAIN   1 /* direct branch to exit_eip, not chained yet; exit_link = patch site */
@@ -33,5 +34,6 @@
 #define EXIT_PENDING 5 /* an asynchronous event is pending; continue at exit_eip */
 #define EXIT_STEP    6 /* end of a one-instruction block; continue at exit_eip */
 #define EXIT_GP      7 /* the instruction at exit_eip raises #GP(0) (a write through cs:) */
+#define EXIT_TRACE   8 /* popf set EFLAGS.TF; continue at exit_eip, single-stepping */
 
 #endif

@@ -215,6 +215,10 @@ static void emit_stub(struct xctx *x, struct xexit *xe, struct tlink *link)
 		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_GP);
 		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
 		break;
+	case XE_TRACE:
+		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_TRACE);
+		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
+		break;
 	}
 	emit_jmp(e, tr_exit);
 	if (!e->overflow)
@@ -289,10 +293,11 @@ static struct tblock *finish(struct xctx *x, struct tblock *b)
 	return b;
 }
 
-struct tblock *xlate_block(struct tcache *tc, uint32_t eip, bool single, int *sig)
+struct tblock *xlate_block(struct tcache *tc, uint32_t eip, unsigned mode, int *sig)
 {
 	struct xctx xs, *x = &xs;
 	struct tblock *b = tc_meta_alloc(tc, sizeof(*b));
+	bool single = mode & XB_SINGLE;
 
 	*sig = 0;
 	if (!b)
@@ -300,7 +305,8 @@ struct tblock *xlate_block(struct tcache *tc, uint32_t eip, bool single, int *si
 	memset(x, 0, sizeof(*x));
 	memset(b, 0, sizeof(*b));
 	x->tc = tc;
-	x->single = single;
+	x->single = mode & XB_SINGLE;
+	x->trace = mode & XB_TRACE;
 	x->b = b;
 	x->e.start = x->e.p = tc->code_ptr;
 	x->e.limit = tc->code_end;

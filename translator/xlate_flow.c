@@ -62,6 +62,10 @@ static void inline_lookup(struct xctx *x)
 
 	_Static_assert(TS_JTBL < 0x10000, "TS_JTBL fits the two low bytes of the disp32");
 	count(x, (int32_t)offsetof(struct tstate, n_indirect));
+	if (x->single) { /* one instruction, then C */
+		emit_jmp(e, tr_lookup_miss);
+		return;
+	}
 	emit_bytes(e, code, sizeof(code));
 	emit_jmp(e, tr_lookup_miss);
 	emit_bytes(e, hit, sizeof(hit));
@@ -170,7 +174,10 @@ static bool ret(struct xctx *x)
 	x_gs_load(x, R11D, R12D, 0, 4);
 	esp_add(x, (int32_t)(4 + pop));
 	count(x, (int32_t)offsetof(struct tstate, n_ret));
-	emit_u8(&x->e, 0xc3);
+	if (x->single) /* one instruction, then C */
+		emit_jmp(&x->e, tr_lookup_miss);
+	else
+		emit_u8(&x->e, 0xc3);
 	return true;
 }
 

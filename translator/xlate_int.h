@@ -13,7 +13,7 @@
 #define XLATE_MAX_INSNS 64
 #define XLATE_MAX_EXITS (2 * XLATE_MAX_INSNS + 4)
 
-enum xexit_kind { XE_CHAIN, XE_CALLOUT, XE_STEP, XE_SYSCALL, XE_GP };
+enum xexit_kind { XE_CHAIN, XE_CALLOUT, XE_STEP, XE_SYSCALL, XE_GP, XE_TRACE };
 
 struct xexit {
 	uint8_t *rel; /* rel32 to point at the stub */
@@ -32,6 +32,7 @@ struct xctx {
 	uint32_t eip, next;  /* current instruction, the one after it */
 	bool end;            /* the block ends after this instruction */
 	bool single;
+	bool trace;          /* single, for a guest with EFLAGS.TF */
 	uint8_t fix;         /* enum xfix for the current instruction */
 	struct xexit exits[XLATE_MAX_EXITS];
 	unsigned nexits;

@@ -35,14 +35,19 @@ static bool pushf(struct xctx *x)
 	int size = x->in.operand_width / 8;
 
 	emit_bytes(&x->e, pushfq_pop_r13, sizeof(pushfq_pop_r13));
+	if (x->trace) /* the host's TF is clear; the guest's is set */
+		emit_bytes(&x->e, (const uint8_t[]){0x45, 0x8d, 0xad, 0, 1, 0, 0}, 7);
 	x_gs_store(x, R12D, -size, size == 4 ? R13D : ZYDIS_REGISTER_R13W, size);
 	emit_lea_disp(&x->e, H_R12, H_R12, -size);
 	return true;
 }
 
 /* popf(d) at CPL 3: IF and IOPL are ignored by the host as by the guest CPU;
- * TF is cleared (a guest single-step would trap on host instructions); a
- * 16-bit operand size keeps the upper half of EFLAGS. */
+ * a 16-bit operand size keeps the upper half of EFLAGS.  TF never reaches
+ * the host (it would trap on host instructions): tstate.tf_popped gets it,
+ * and when it is set the block leaves (XE_TRACE) so that C single-steps
+ * the guest from the next instruction on.  Flags may be clobbered before
+ * the popfq. */
 static bool popf(struct xctx *x)
 {
 	static const uint8_t keep_upper[] = {
@@ -50,16 +55,31 @@ static bool popf(struct xctx *x)
 		0x41, 0x81, 0xe6, 0x00, 0x00, 0xff, 0xff, /* and r14d, 0xffff0000 */
 		0x45, 0x09, 0xf5,                         /* or r13d, r14d */
 	};
-	static const uint8_t btr_tf[] = {0x41, 0x0f, 0xba, 0xf5, 0x08}; /* btr r13d, 8 */
-	static const uint8_t push_popfq[] = {0x41, 0x55, 0x9d};         /* push r13; popfq */
+	static const uint8_t take_tf[] = {
+		0x41, 0x0f, 0xba, 0xe5, 0x08,                   /* bt r13d, 8 */
+		0x41, 0x0f, 0x92, 0x87, TS_TF_POPPED & 0xff, TS_TF_POPPED >> 8, 0, 0, /* setc */
+		0x41, 0x0f, 0xba, 0xf5, 0x08,                   /* btr r13d, 8 */
+	};
+	static const uint8_t push_popfq[] = {0x41, 0x55, 0x9d}; /* push r13; popfq */
 	int size = x->in.operand_width / 8;
 
 	x_gs_load(x, R13D, R12D, 0, size);
 	if (size == 2)
 		emit_bytes(&x->e, keep_upper, sizeof(keep_upper));
-	emit_bytes(&x->e, btr_tf, sizeof(btr_tf));
+	emit_bytes(&x->e, take_tf, sizeof(take_tf));
 	emit_lea_disp(&x->e, H_R12, H_R12, size);
+	if (x->single) {
+		emit_bytes(&x->e, push_popfq, sizeof(push_popfq));
+		return true;
+	}
+	emit_bytes(&x->e, (const uint8_t[]){0x72, 0x05}, 2); /* jc: TF was set */
 	emit_bytes(&x->e, push_popfq, sizeof(push_popfq));
+	emit_bytes(&x->e, (const uint8_t[]){0xeb, 0x00}, 2); /* jmp over the exit */
+	uint8_t *over = x->e.p - 1;
+	emit_bytes(&x->e, push_popfq, sizeof(push_popfq));
+	x_exit_jmp(x, XE_TRACE, x->next, 0);
+	if (!x->e.overflow)
+		*over = (uint8_t)(x->e.p - (over + 1));
 	return true;
 }
 

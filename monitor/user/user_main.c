@@ -279,8 +279,15 @@ static enum lx_result step(struct user *u)
 	u->ts->pending = 0;
 	tr_run(u->tc, u->ts, &x);
 	switch (x.stop) {
-	case TR_CALLOUT:
-		return user_callout(u, x.row, x.len);
+	case TR_CALLOUT: {
+		uint32_t eip = u->ts->g.eip;
+		enum lx_result r = user_callout(u, x.row, x.len);
+		if (x.trace && r == LX_CONTINUE && u->ts->g.eip != eip) { /* it completed */
+			struct tr_fault f = tr_trace_fault(u->ts->g.eip);
+			lx_fault_trap(&u->t, f.sig, f.code, f.addr, (uint32_t)f.trapno, f.err);
+		}
+		return r;
+	}
 	case TR_FAULT:
 		u->faults++;
 		if (u->trace_faults)

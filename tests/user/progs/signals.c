@@ -1,8 +1,11 @@
 /* signals.c — synchronous and asynchronous signals in an i386 process:
  * handlers see the faulting address and code, can recover, masks work. */
+#define _GNU_SOURCE /* REG_EIP, TRAP_TRACE */
 #include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -65,6 +68,46 @@ static void breakpoint(void)
 	__asm__ volatile("int3");
 }
 
+/* Single-stepping: popfd sets EFLAGS.TF; the CPU traps after each
+ * instruction from the next one on, with eip after it; pushfd sees TF; the
+ * handler clears TF in the context it returns to after the fourth trap. */
+extern const char step_1[], step_2[], step_3[], step_4[], step_5[];
+static volatile uint32_t trap_eip[8], pushed_flags;
+static volatile int ntraps, trap_code;
+
+static void on_step(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	(void)sig;
+	trap_code = si->si_code;
+	if (ntraps < 8)
+		trap_eip[ntraps] = (uint32_t)uc->uc_mcontext.gregs[REG_EIP];
+	if (++ntraps == 4)
+		uc->uc_mcontext.gregs[REG_EFL] &= ~0x100;
+}
+
+static void single_step(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_step;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGTRAP, &sa, NULL);
+	__asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n"
+			 "step_1: nop\n"
+			 "step_2: pushfl\n"
+			 "step_3: popl %0\n"
+			 "step_4: nop\n"
+			 "step_5: nop\n"
+			 : "=m"(pushed_flags));
+	CHECK(ntraps == 4, "TF set by popfd: a trap after each of 4 instructions (%d)", ntraps);
+	CHECK(trap_eip[0] == (uint32_t)step_2 && trap_eip[1] == (uint32_t)step_3 &&
+		      trap_eip[2] == (uint32_t)step_4 && trap_eip[3] == (uint32_t)step_5,
+	      "each trap reports eip after the instruction");
+	CHECK(trap_code == TRAP_TRACE, "si_code TRAP_TRACE (%d)", trap_code);
+	CHECK(pushed_flags & 0x100, "pushfd while single-stepping shows TF");
+}
+
 int main(void)
 {
 	CHECK(catch_fault(SIGSEGV, null_load) == SIGSEGV, "SIGSEGV caught");
@@ -74,6 +117,7 @@ int main(void)
 	CHECK(seen.si_code == FPE_INTDIV, "si_code FPE_INTDIV (%d)", seen.si_code);
 	CHECK(catch_fault(SIGILL, illegal) == SIGILL, "SIGILL from ud2");
 	CHECK(catch_fault(SIGTRAP, breakpoint) == SIGTRAP, "SIGTRAP from int3");
+	single_step();
 
 	signal(SIGUSR1, on_usr1);
 	raise(SIGUSR1);
