@@ -369,10 +369,12 @@ static bool dispatch(struct xctx *x)
 		if (x->in.mnemonic >= ZYDIS_MNEMONIC_JB && x->in.mnemonic <= ZYDIS_MNEMONIC_JZ &&
 		    x->in.mnemonic != ZYDIS_MNEMONIC_JCXZ && x->in.mnemonic != ZYDIS_MNEMONIC_JECXZ &&
 		    x->in.mnemonic != ZYDIS_MNEMONIC_JRCXZ && x->in.mnemonic != ZYDIS_MNEMONIC_JMP) {
-			/* the block goes on with the fall-through path */
+			/* the block goes on with the fall-through path (past
+			 * the first jcc only: fall-through paths that never run
+			 * cost translation time, see XLATE_JCC_GO_ON) */
 			x_exit_jcc(x, x->in.opcode & 15, rel_target(x));
-			x->end = x->single;
-			if (x->single)
+			x->end = x->single || ++x->njcc > XLATE_JCC_GO_ON;
+			if (x->end)
 				x_exit_jmp(x, XE_CHAIN, x->next, 0);
 			return true;
 		}

@@ -11,6 +11,10 @@
 #include "translator/tcache_int.h"
 
 #define XLATE_MAX_INSNS 64
+/* A block goes on past this many conditional branches.  Measured on busybox
+ * (bench/user): 1 keeps gzip's gain from longer blocks (2.5 %) and
+ * translates 35 % fewer instructions at start-up than no limit. */
+#define XLATE_JCC_GO_ON 1
 #define XLATE_MAX_EXITS (2 * XLATE_MAX_INSNS + 4)
 
 enum xexit_kind { XE_CHAIN, XE_CALLOUT, XE_STEP, XE_SYSCALL, XE_GP, XE_TRACE };
@@ -32,6 +36,7 @@ struct xctx {
 	uint32_t eip, next;  /* current instruction, the one after it */
 	bool end;            /* the block ends after this instruction */
 	bool single;
+	unsigned njcc;        /* conditional branches the block went on past */
 	bool trace;          /* single, for a guest with EFLAGS.TF */
 	uint8_t fix;         /* enum xfix for the current instruction */
 	struct xexit exits[XLATE_MAX_EXITS];
