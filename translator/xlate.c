@@ -154,6 +154,13 @@ static bool write_through_cs(struct xctx *x, int row)
 
 static void translate_insn(struct xctx *x)
 {
+	if (x_fast(x))
+		return;
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&x->dec, &x->dctx, &x->in, x->ops,
+						     x->in.operand_count))) {
+		x_untranslatable(x);
+		return;
+	}
 	int row = sens_classify(&x->in, x->ops);
 
 	if (write_through_cs(x, row))
@@ -236,7 +243,8 @@ static bool decode(struct xctx *x, int *sig)
 		*sig = SIGSEGV;
 		return false;
 	}
-	ZyanStatus st = ZydisDecoderDecodeFull(&x->dec, p, avail, &x->in, x->ops);
+	/* operands later, and only when x_fast() cannot do without them */
+	ZyanStatus st = ZydisDecoderDecodeInstruction(&x->dec, &x->dctx, p, avail, &x->in);
 	if (!ZYAN_SUCCESS(st)) {
 		/* an instruction cut by the end of executable memory faults on
 		 * fetch; garbage raises #UD */

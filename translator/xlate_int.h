@@ -30,6 +30,7 @@ struct xctx {
 	struct tblock *b;
 	struct emit e;
 	ZydisDecoder dec;
+	ZydisDecoderContext dctx; /* for decoding x->ops after x->in */
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	const uint8_t *code; /* guest bytes of the current instruction */
@@ -58,6 +59,10 @@ void x_copy(struct xctx *x);
 /* The block's code also comes from the page of ADDR; false if it already
  * depends on TB_MAX_PAGES pages. */
 bool x_add_page(struct xctx *x, uint32_t addr);
+
+/* xlate_fast.c: the common integer forms from raw bytes, no operands
+ * decoded; false: not one of them */
+bool x_fast(struct xctx *x);
 
 /* xlate_mem.c */
 ZydisRegister x_map_reg(ZydisRegister r);
