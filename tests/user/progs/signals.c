@@ -69,9 +69,10 @@ static void breakpoint(void)
 }
 
 /* Single-stepping: popfd sets EFLAGS.TF; the CPU traps after each
- * instruction from the next one on, with eip after it; pushfd sees TF; the
- * handler clears TF in the context it returns to after the fourth trap. */
-extern const char step_1[], step_2[], step_3[], step_4[], step_5[];
+ * instruction from the next one on, with eip after it; pushfd sees TF; no
+ * trap follows int $0x80 itself (the kernel returns with iret); the
+ * handler clears TF in the context it returns to after the fifth trap. */
+extern const char step_1[], step_2[], step_3[], step_4[], step_5[], step_6[], step_7[];
 static volatile uint32_t trap_eip[8], pushed_flags;
 static volatile int ntraps, trap_code;
 
@@ -82,7 +83,7 @@ static void on_step(int sig, siginfo_t *si, void *ucv)
 	trap_code = si->si_code;
 	if (ntraps < 8)
 		trap_eip[ntraps] = (uint32_t)uc->uc_mcontext.gregs[REG_EIP];
-	if (++ntraps == 4)
+	if (++ntraps == 5)
 		uc->uc_mcontext.gregs[REG_EFL] &= ~0x100;
 }
 
@@ -97,13 +98,18 @@ static void single_step(void)
 			 "step_1: nop\n"
 			 "step_2: pushfl\n"
 			 "step_3: popl %0\n"
-			 "step_4: nop\n"
-			 "step_5: nop\n"
-			 : "=m"(pushed_flags));
-	CHECK(ntraps == 4, "TF set by popfd: a trap after each of 4 instructions (%d)", ntraps);
+			 "step_4: movl $20, %%eax\n" /* getpid */
+			 "step_5: int $0x80\n"
+			 "step_6: nop\n"
+			 "step_7: nop\n"
+			 : "=m"(pushed_flags)
+			 :
+			 : "eax", "memory");
+	CHECK(ntraps == 5, "TF set by popfd: a trap after each of 5 instructions (%d)", ntraps);
 	CHECK(trap_eip[0] == (uint32_t)step_2 && trap_eip[1] == (uint32_t)step_3 &&
-		      trap_eip[2] == (uint32_t)step_4 && trap_eip[3] == (uint32_t)step_5,
-	      "each trap reports eip after the instruction");
+		      trap_eip[2] == (uint32_t)step_4 && trap_eip[3] == (uint32_t)step_5 &&
+		      trap_eip[4] == (uint32_t)step_7,
+	      "each trap reports eip after the instruction, none after int $0x80");
 	CHECK(trap_code == TRAP_TRACE, "si_code TRAP_TRACE (%d)", trap_code);
 	CHECK(pushed_flags & 0x100, "pushfd while single-stepping shows TF");
 }
