@@ -427,11 +427,25 @@ static void unlink_page(struct tcache *tc, struct tblock *b, unsigned i)
 	}
 }
 
+/* A landing pad of a dead block must look every ret up (see landing_pad in
+ * xlate_flow.c): the rel8 of its jrcxz becomes 0, or its cmp r11d (41 81
+ * fb, 7 bytes, then je and the jmp to the lookup) a jmp to that jmp.
+ * Single stores within a cache line: atomic for threads running it. */
+static void disarm_pad(uint8_t *pad)
+{
+	if (*pad != 0x41) {
+		__atomic_store_n(pad, 0, __ATOMIC_RELAXED);
+		return;
+	}
+	uint16_t jmp = 0x07eb; /* eb 07: to offset 9, the jmp to the lookup */
+	__asm__ volatile("movw %1, %0" : "=m"(*(uint8_t(*)[2])pad) : "r"(jmp));
+}
+
 static void kill_block(struct tcache *tc, struct tblock *b)
 {
 	b->dead = true;
-	for (unsigned i = 0; i < b->npads; i++) /* one byte: atomic for runners */
-		__atomic_store_n(b->pads[i], 0, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < b->npads; i++)
+		disarm_pad(b->pads[i]);
 	unchain_in(tc, b);
 	unlink_hash(tc, b);
 	for (unsigned i = 0; i < b->npages; i++)

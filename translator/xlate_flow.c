@@ -71,26 +71,63 @@ static void inline_lookup(struct xctx *x)
 	emit_bytes(e, hit, sizeof(hit));
 }
 
+/* Does the guest instruction at EIP write every arithmetic flag before it
+ * reads any?  Then the flags are dead where it starts. */
+static bool flags_dead_at(struct xctx *x, uint32_t eip)
+{
+	enum { ARITH = ZYDIS_CPUFLAG_CF | ZYDIS_CPUFLAG_PF | ZYDIS_CPUFLAG_AF |
+		       ZYDIS_CPUFLAG_ZF | ZYDIS_CPUFLAG_SF | ZYDIS_CPUFLAG_OF };
+	ZydisDecoderContext ctx;
+	ZydisDecodedInstruction in;
+	uint32_t avail;
+	const uint8_t *p = x->tc->env.fetch(x->tc->env.ctx, eip, &avail);
+
+	if (!p || !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&x->dec, &ctx, p, avail, &in)) ||
+	    !in.cpu_flags)
+		return false;
+	const ZydisAccessedFlags *f = in.cpu_flags;
+	ZydisAccessedFlagsMask written = f->modified | f->set_0 | f->set_1 | f->undefined;
+	return !(f->tested & ARITH) && (written & ARITH) == ARITH;
+}
+
 /* The landing pad after a guest call's host call: a host ret lands here
  * when the return stack predicts this call.  The guest address the guest
  * ret popped (r11d) must be this call's return address RET; if so, go on
- * (the caller emits what follows), else look r11d up. */
+ * (the caller emits what follows), else look r11d up.  Where the next
+ * instruction overwrites the flags, a cmp does; else lea and jrcxz, which
+ * leave them alone.  tblock.pads disarms either when the block dies, so
+ * every ret here is looked up (flags untouched): it points at the rel8 of
+ * the jrcxz (zeroed), or at the cmp (made a jmp to the lookup). */
 static void landing_pad(struct xctx *x, uint32_t ret)
 {
 	static const uint8_t save_rcx[] = {0x49, 0x89, 0xcd};    /* mov r13, rcx */
 	static const uint8_t diff[] = {0x41, 0x8d, 0x8b};        /* lea ecx, [r11+d32] */
 	static const uint8_t restore_rcx[] = {0x4c, 0x89, 0xe9}; /* mov rcx, r13 */
+	static const uint8_t cmp[] = {0x41, 0x81, 0xfb};         /* cmp r11d, imm32 */
 	struct emit *e = &x->e;
+	bool dead = !x->single && flags_dead_at(x, ret);
 
-	emit_bytes(e, save_rcx, sizeof(save_rcx));
-	emit_bytes(e, diff, sizeof(diff));
-	emit_u32(e, (uint32_t)-ret);
-	emit_bytes(e, (const uint8_t[]){0xe3, 0x08}, 2); /* jrcxz: predicted */
-	if (!e->overflow)
-		x->pads[x->npads++] = e->p - 1;
-	emit_bytes(e, restore_rcx, sizeof(restore_rcx));
+	if (dead) {
+		if (((uintptr_t)e->p & 63) == 63) /* the disarming store, see below */
+			emit_u8(e, 0x90);
+		if (!e->overflow)
+			x->pads[x->npads++] = e->p;
+		emit_bytes(e, cmp, sizeof(cmp));
+		emit_u32(e, ret);
+		emit_bytes(e, (const uint8_t[]){0x74, 0x05}, 2); /* je: predicted */
+	} else {
+		emit_bytes(e, save_rcx, sizeof(save_rcx));
+		emit_bytes(e, diff, sizeof(diff));
+		emit_u32(e, (uint32_t)-ret);
+		emit_bytes(e, (const uint8_t[]){0xe3, 0x08}, 2); /* jrcxz: predicted */
+		if (!e->overflow)
+			x->pads[x->npads++] = e->p - 1;
+	}
+	if (!dead)
+		emit_bytes(e, restore_rcx, sizeof(restore_rcx));
 	emit_jmp(e, tr_lookup);
-	emit_bytes(e, restore_rcx, sizeof(restore_rcx));
+	if (!dead)
+		emit_bytes(e, restore_rcx, sizeof(restore_rcx));
 	count(x, (int32_t)offsetof(struct tstate, n_ret_hit));
 }
 

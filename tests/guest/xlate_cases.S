@@ -15,6 +15,7 @@ base:
 	.long case_x87 - base, case_sse - base, case_abs - base, case_xlat - base
 	.long case_incdec - base, case_popmem - base, case_jecxz - base, case_smc_loop - base
 	.long case_odd_returns - base, case_no_returns - base, case_smc_after_call - base
+	.long case_smc_after_call_flags - base, case_flags_from_callee - base
 	.long 0
 
 case_alu:                       /* eax = 7 + 35, ebx = 42 << 2, flags from sub */
@@ -279,4 +280,25 @@ case_smc_after_call:            /* the callee rewrites the code it returns to */
 2:	mov $1, %eax            /* its immediate goes up by one per run */
 	hlt
 1:	incl 2b+1
+	ret
+
+case_smc_after_call_flags:      /* the same, where the next instruction sets the flags */
+	xor %eax, %eax
+	call 1f
+2:	add $1, %eax            /* 83 c0 01: its immediate goes up by one per run */
+	hlt
+1:	incb 2b+2
+	ret
+
+case_flags_from_callee:         /* a callee that returns its result in CF and ZF */
+	xor %eax, %eax
+	call 1f
+	jnc 3f                  /* CF must be 1 */
+	jz 3f                   /* ZF must be 0 */
+	jmp 2f
+3:	mov $7, %eax
+2:	hlt
+1:	mov $2, %ecx
+	dec %ecx                /* ZF = 0 */
+	stc                     /* CF = 1 */
 	ret

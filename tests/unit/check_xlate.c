@@ -420,6 +420,24 @@ START_TEST(smc_after_call)
 }
 END_TEST
 
+/* The same where the instruction after the call overwrites the flags (the
+ * landing pad compares with cmp), and a callee whose flags its caller
+ * reads (the landing pad must keep them). */
+START_TEST(smc_after_call_flags)
+{
+	for (uint32_t round = 0; round < 3; round++) {
+		struct tr_exit o = run_case(27);
+		expect_hlt(&o);
+		ck_assert_uint_eq(R(GR_EAX), 2 + round);
+	}
+	struct tr_exit o = run_case(28);
+	expect_hlt(&o);
+	ck_assert_uint_eq(R(GR_EAX), 0); /* neither jnc nor jz taken */
+	ck_assert(ts->g.eflags & GF_CF);
+	ck_assert(!(ts->g.eflags & GF_ZF));
+}
+END_TEST
+
 /* A cache too small for every case at once: it flushes, and each case
  * still computes what it computed with room to spare. */
 START_TEST(flush_when_full)
@@ -480,6 +498,7 @@ int main(void)
 	tcase_add_test(t, odd_returns);
 	tcase_add_test(t, calls_without_returns);
 	tcase_add_test(t, smc_after_call);
+	tcase_add_test(t, smc_after_call_flags);
 	tcase_add_test(t, flush_when_full);
 	suite_add_tcase(s, t);
 
