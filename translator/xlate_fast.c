@@ -78,6 +78,35 @@ static bool reg_field_ok(enum fast_form f, unsigned reg)
 	}
 }
 
+bool x_sets_all_flags(const ZydisDecodedInstruction *in)
+{ /* and reads none */
+	bool rm_reg = in->raw.modrm.offset && in->raw.modrm.mod == 3;
+	unsigned op = in->opcode, ext = in->raw.modrm.reg;
+
+	if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+		return false;
+	if (in->opcode_map == ZYDIS_OPCODE_MAP_0F) /* cmpxchg, xadd */
+		return rm_reg && (op == 0xb0 || op == 0xb1 || op == 0xc0 || op == 0xc1);
+	if (in->opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
+		return false;
+	bool reads_cf = (op < 0x40 && ((op >> 3) & 7) - 2u < 2) || /* adc, sbb */
+			(op >= 0x80 && op <= 0x83 && ext - 2u < 2);
+	if (reads_cf)
+		return false;
+	if (op < 0x40 && (op & 7) < 6) /* add or and sub xor cmp */
+		return (op & 7) >= 4 || rm_reg;
+	switch (op) {
+	case 0xa8: case 0xa9: /* test al/eax, imm */
+		return true;
+	case 0x84: case 0x85: case 0x80: case 0x81: case 0x83:
+		return rm_reg;
+	case 0xf6: case 0xf7: /* test, neg */
+		return rm_reg && (ext <= 1 || ext == 3);
+	default:
+		return false;
+	}
+}
+
 /* Does a ModRM register field of 4 (or rm of 4 in a register form) name a
  * byte register here, ah, which a REX prefix would turn into spl? */
 static bool byte_regs(const ZydisDecodedInstruction *in)

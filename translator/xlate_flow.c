@@ -71,23 +71,22 @@ static void inline_lookup(struct xctx *x)
 	emit_bytes(e, hit, sizeof(hit));
 }
 
-/* Does the guest instruction at EIP write every arithmetic flag before it
- * reads any?  Then the flags are dead where it starts. */
+/* Are the guest's arithmetic flags dead at EIP, the instruction translated
+ * next in this block, right after the landing pad?  They are if it always
+ * writes all of them and cannot fault (a fault would show the flags in the
+ * signal context), and nothing leaves the block in between. */
 static bool flags_dead_at(struct xctx *x, uint32_t eip)
 {
-	enum { ARITH = ZYDIS_CPUFLAG_CF | ZYDIS_CPUFLAG_PF | ZYDIS_CPUFLAG_AF |
-		       ZYDIS_CPUFLAG_ZF | ZYDIS_CPUFLAG_SF | ZYDIS_CPUFLAG_OF };
 	ZydisDecoderContext ctx;
 	ZydisDecodedInstruction in;
 	uint32_t avail;
-	const uint8_t *p = x->tc->env.fetch(x->tc->env.ctx, eip, &avail);
+	const uint8_t *p;
 
-	if (!p || !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&x->dec, &ctx, p, avail, &in)) ||
-	    !in.cpu_flags)
-		return false;
-	const ZydisAccessedFlags *f = in.cpu_flags;
-	ZydisAccessedFlagsMask written = f->modified | f->set_0 | f->set_1 | f->undefined;
-	return !(f->tested & ARITH) && (written & ARITH) == ARITH;
+	if ((eip >> 12) != (x->b->eip >> 12) || x->nmap + 1 >= XLATE_MAX_INSNS)
+		return false; /* the block ends before it */
+	p = x->tc->env.fetch(x->tc->env.ctx, eip, &avail);
+	return p && ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&x->dec, &ctx, p, avail, &in)) &&
+	       x_sets_all_flags(&in);
 }
 
 /* The landing pad after a guest call's host call: a host ret lands here

@@ -63,6 +63,11 @@ bool x_add_page(struct xctx *x, uint32_t addr);
 /* xlate_fast.c: the common integer forms from raw bytes, no operands
  * decoded; false: not one of them */
 bool x_fast(struct xctx *x);
+/* IN writes all six arithmetic flags whatever its operands (no shift that
+ * may count 0, no undefined flags), reads none (no adc, sbb) and cannot
+ * fault (register operands or an immediate only): add, or, and, sub, xor,
+ * cmp, test, neg, xadd, cmpxchg. */
+bool x_sets_all_flags(const ZydisDecodedInstruction *in);
 
 /* xlate_mem.c */
 ZydisRegister x_map_reg(ZydisRegister r);
