@@ -226,6 +226,11 @@ static void emit_stub(struct xctx *x, struct xexit *xe, struct tlink *link)
 		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_TRACE);
 		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
 		break;
+	case XE_LOOKUP:
+		x_lookup(x);
+		if (!e->overflow)
+			emit_patch_rel32(xe->rel, stub);
+		return;
 	}
 	emit_jmp(e, tr_exit);
 	if (!e->overflow)

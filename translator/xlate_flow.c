@@ -44,7 +44,7 @@ static void count(struct xctx *x, int32_t off)
  * rcx (guest ecx) waits in r14 while jrcxz tests key + eip.  No test of
  * tstate.pending: tr_kick points tstate.jtbl at a table where every lookup
  * misses. */
-static void inline_lookup(struct xctx *x)
+void x_lookup(struct xctx *x)
 {
 	static const uint8_t code[] = {
 		0x45, 0x0f, 0xb7, 0xd3,             /* movzx r10d, r11w */
@@ -182,20 +182,14 @@ static bool call(struct xctx *x)
 		x->end = false;
 		return true;
 	}
-	if (direct) { /* the block goes on after the landing pad */
+	if (direct) /* a chainable call */
 		x_exit_call(x, target);
-		landing_pad(x, x->next);
-		x->end = x->single;
-		if (x->single)
-			x_exit_jmp(x, XE_CHAIN, x->next, 0);
-		return true;
-	}
-	uint8_t *lookup = emit_call(&x->e, x->e.p);
-	landing_pad(x, x->next);
-	x_exit_jmp(x, XE_CHAIN, x->next, 0);
-	if (lookup)
-		emit_patch_rel32(lookup, x->e.p);
-	inline_lookup(x);
+	else /* a call to the jump-table lookup, placed with the exit stubs */
+		x_add_exit(x, emit_call(&x->e, x->e.p), XE_LOOKUP, 0, 0);
+	landing_pad(x, x->next); /* the block goes on after it */
+	x->end = x->single;
+	if (x->single)
+		x_exit_jmp(x, XE_CHAIN, x->next, 0);
 	return true;
 }
 
@@ -225,7 +219,7 @@ static bool jmp(struct xctx *x)
 	}
 	if (x->in.operand_width != 32 || x_load_operand(x, 0, R11D) < 0)
 		return false;
-	inline_lookup(x);
+	x_lookup(x);
 	return true;
 }
 

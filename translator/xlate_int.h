@@ -17,7 +17,9 @@
 #define XLATE_JCC_GO_ON 1
 #define XLATE_MAX_EXITS (2 * XLATE_MAX_INSNS + 4)
 
-enum xexit_kind { XE_CHAIN, XE_CALLOUT, XE_STEP, XE_SYSCALL, XE_GP, XE_TRACE };
+/* XE_LOOKUP: not an exit to C but the jump-table lookup of guest r11d
+ * (x_lookup), out of the block's way among the stubs. */
+enum xexit_kind { XE_CHAIN, XE_CALLOUT, XE_STEP, XE_SYSCALL, XE_GP, XE_TRACE, XE_LOOKUP };
 
 struct xexit {
 	uint8_t *rel; /* rel32 to point at the stub */
@@ -87,6 +89,8 @@ int x_load_operand(struct xctx *x, int op, ZydisRegister dst);
 
 /* xlate_flow.c */
 bool x_flow(struct xctx *x);
+/* Indirect branch to guest r11d through this thread's jump table. */
+void x_lookup(struct xctx *x);
 
 /* xlate_sens.c */
 void x_sensitive(struct xctx *x, int row);
