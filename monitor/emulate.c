@@ -12,12 +12,23 @@
 struct cpuid_memo {
 	uint32_t leaf, sub, valid, r[4];
 };
-static __thread struct cpuid_memo memo[32];
+static __thread struct cpuid_memo memo[64];
+
+/* Leaves that ignore ECX (guests call them with whatever it holds); not
+ * the others, nor leaves above the maximum, which return the highest
+ * basic leaf's data, maybe a subleaf of it. */
+static bool ignores_ecx(uint32_t leaf)
+{
+	return leaf <= 3 || leaf == 5 || leaf == 6 || leaf == 0x15 || leaf == 0x16 ||
+	       leaf == 0x19 || (leaf >= 0x80000000u && leaf <= 0x80000008u);
+}
 
 static void host_cpuid(uint32_t leaf, uint32_t sub, unsigned *a, unsigned *b, unsigned *c,
 		       unsigned *d)
 {
-	struct cpuid_memo *m = &memo[(leaf * 7 + sub + (leaf >> 28)) & 31];
+	if (ignores_ecx(leaf))
+		sub = 0;
+	struct cpuid_memo *m = &memo[(leaf * 7 + sub + (leaf >> 28)) & 63];
 	if (!m->valid || m->leaf != leaf || m->sub != sub) {
 		unsigned r[4];
 		__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
