@@ -154,7 +154,7 @@ static bool write_through_cs(struct xctx *x, int row)
 
 static void translate_insn(struct xctx *x)
 {
-	if (x_fast(x))
+	if (x_fast(x) || x_flow_raw(x))
 		return;
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&x->dec, &x->dctx, &x->in, x->ops,
 						     x->in.operand_count))) {

@@ -24,6 +24,7 @@ enum fast_form {
 	F_EXT01,  /* /0 and /1 only (fe, ff: inc, dec) */
 	F_EXT4,   /* /4 to /7 only (0f ba: bt, bts, btr, btc r/m, imm8) */
 	F_IGNORE, /* ignored (setcc) */
+	F_LEA,    /* a register operand; the memory operand is not accessed */
 };
 
 #define R4(a) [a] = F_REG, [a + 1] = F_REG, [a + 2] = F_REG, [a + 3] = F_REG
@@ -31,7 +32,7 @@ enum fast_form {
 static const uint8_t one_byte[256] = {
 	R4(0x00), R4(0x08), R4(0x10), R4(0x18), R4(0x20), R4(0x28), R4(0x30), R4(0x38),
 	R4(0x84), R4(0x88),
-	[0x69] = F_REG, [0x6b] = F_REG,
+	[0x69] = F_REG, [0x6b] = F_REG, [0x8d] = F_LEA,
 	[0x80] = F_EXT, [0x81] = F_EXT, [0x83] = F_EXT, /* not 0x82 (sensitive.def) */
 	[0xc0] = F_EXT, [0xc1] = F_EXT, [0xd0] = F_EXT, [0xd1] = F_EXT, [0xd2] = F_EXT,
 	[0xd3] = F_EXT, [0xf6] = F_EXT, [0xf7] = F_EXT,
@@ -64,6 +65,7 @@ static bool reg_field_ok(enum fast_form f, unsigned reg)
 {
 	switch (f) {
 	case F_REG:
+	case F_LEA:
 	case F_EXT:
 	case F_IGNORE:
 		return true;
@@ -122,7 +124,7 @@ static uint8_t esp_rex(const ZydisDecodedInstruction *in, enum fast_form f)
 {
 	uint8_t rex = 0x40;
 
-	if (f == F_REG && in->raw.modrm.reg == 4)
+	if ((f == F_REG || f == F_LEA) && in->raw.modrm.reg == 4)
 		rex |= 4;
 	if (in->raw.modrm.rm == 4 && (in->raw.modrm.mod == 3 || in->raw.sib.base == 4))
 		rex |= 1;
@@ -135,8 +137,17 @@ bool x_fast(struct xctx *x)
 	unsigned np = in->raw.prefix_count;
 	enum fast_form f;
 
-	if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY || !in->raw.modrm.offset ||
-	    (f = form_of(in)) == F_NO || !reg_field_ok(f, in->raw.modrm.reg))
+	if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+		return false;
+	if (!np && in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && in->opcode >= 0xb0 &&
+	    in->opcode <= 0xbf) { /* mov r, imm; esp is r12d */
+		if (in->opcode == 0xbc)
+			emit_u8(&x->e, 0x41);
+		x_copy(x);
+		return true;
+	}
+	if (!in->raw.modrm.offset || (f = form_of(in)) == F_NO ||
+	    !reg_field_ok(f, in->raw.modrm.reg))
 		return false;
 	for (unsigned i = 0; i < np; i++)
 		if (x->code[i] != 0x66 && x->code[i] != 0xf0)
@@ -147,7 +158,9 @@ bool x_fast(struct xctx *x)
 	uint8_t rex = esp_rex(in, f);
 	if (rex != 0x40 && byte_regs(in))
 		return false;
-	if (mem)
+	if (f == F_LEA)
+		emit_u8(&x->e, 0x67); /* a 32-bit address, no %gs: no access */
+	else if (mem)
 		emit_bytes(&x->e, (const uint8_t[]){0x65, 0x67}, 2);
 	if (rex == 0x40) {
 		x_copy(x);

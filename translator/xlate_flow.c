@@ -17,11 +17,12 @@
 #define R13D ZYDIS_REGISTER_R13D
 #define R11D ZYDIS_REGISTER_R11D
 
+/* The target of a relative branch, from its raw displacement (a 16-bit
+ * operand size truncates eip). */
 static uint32_t rel_target(struct xctx *x)
 {
-	ZyanU64 abs = 0;
-	ZydisCalcAbsoluteAddress(&x->in, &x->ops[0], x->eip, &abs);
-	return (uint32_t)abs;
+	uint32_t t = x->next + (uint32_t)x->in.raw.imm[0].value.s;
+	return x->in.operand_width == 16 ? t & 0xffff : t;
 }
 
 static void esp_add(struct xctx *x, int32_t n)
@@ -167,7 +168,7 @@ static bool call_pc_thunk(struct xctx *x, uint32_t target)
  * predicted by the CPU: it pushes the landing pad that follows it. */
 static bool call(struct xctx *x)
 {
-	bool direct = x->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+	bool direct = x->in.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && x->in.opcode == 0xe8;
 	uint32_t target = direct ? rel_target(x) : 0;
 
 	if (x->in.operand_width != 32)
@@ -197,7 +198,7 @@ static bool call(struct xctx *x)
  * stack (or to tr_ret_empty), which checks r11d. */
 static bool ret(struct xctx *x)
 {
-	uint32_t pop = x->in.operand_count_visible ? (uint32_t)x->ops[0].imm.value.u : 0;
+	uint32_t pop = x->in.raw.imm[0].size ? (uint32_t)x->in.raw.imm[0].value.u : 0;
 
 	if (x->in.operand_width != 32)
 		return false;
@@ -213,7 +214,8 @@ static bool ret(struct xctx *x)
 
 static bool jmp(struct xctx *x)
 {
-	if (x->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+	if (x->in.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+	    (x->in.opcode == 0xe9 || x->in.opcode == 0xeb)) {
 		x_exit_jmp(x, XE_CHAIN, rel_target(x), 0);
 		return true;
 	}
@@ -424,6 +426,46 @@ static bool dispatch(struct xctx *x)
 	default:
 		return false;
 	}
+}
+
+/* The most common of them, known from their raw bytes (no prefix): push
+ * and pop of a register, direct call and jmp, jcc, ret; false for anything
+ * else, which needs its decoded operands. */
+bool x_flow_raw(struct xctx *x)
+{
+	const ZydisDecodedInstruction *in = &x->in;
+	unsigned op = in->opcode;
+
+	if (in->raw.prefix_count)
+		return false;
+	if (in->opcode_map == ZYDIS_OPCODE_MAP_0F) {
+		if (op < 0x80 || op > 0x8f)
+			return false;
+		x->end = true;
+		return dispatch(x); /* jcc rel32 */
+	}
+	if (in->opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
+		return false;
+	ZydisRegister r = (ZydisRegister)(ZYDIS_REGISTER_EAX + (op & 7));
+	if (op >= 0x50 && op <= 0x57) { /* push r32: esp as it was */
+		x_gs_store(x, R12D, -4, x_map_reg(r), 4);
+		esp_add(x, -4);
+		return true;
+	}
+	if (op >= 0x58 && op <= 0x5f) { /* pop r32; pop esp: esp = the value */
+		x_gs_load(x, x_map_reg(r), R12D, 0, 4);
+		if (op != 0x5c)
+			esp_add(x, 4);
+		return true;
+	}
+	if ((op >= 0x70 && op <= 0x7f) || op == 0xe8 || op == 0xe9 || op == 0xeb || op == 0xc3 ||
+	    op == 0xc2) {
+		x->end = true;
+		if (!dispatch(x))
+			x_untranslatable(x);
+		return true;
+	}
+	return false;
 }
 
 bool x_flow(struct xctx *x)

@@ -89,6 +89,9 @@ int x_load_operand(struct xctx *x, int op, ZydisRegister dst);
 
 /* xlate_flow.c */
 bool x_flow(struct xctx *x);
+/* x_flow for push/pop r32, direct call/jmp/jcc and ret without prefixes,
+ * which need no decoded operands; false for anything else. */
+bool x_flow_raw(struct xctx *x);
 /* Indirect branch to guest r11d through this thread's jump table. */
 void x_lookup(struct xctx *x);
 
