@@ -192,10 +192,22 @@ static void emit_stub(struct xctx *x, struct xexit *xe, struct tlink *link)
 	struct emit *e = &x->e;
 	uint8_t *stub = e->p;
 
-	switch (xe->kind) {
-	case XE_CHAIN:
-		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_CHAIN);
-		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
+	static const uint32_t reason[] = {
+		[XE_CHAIN] = EXIT_CHAIN,     [XE_CALLOUT] = EXIT_CALLOUT, [XE_STEP] = EXIT_STEP,
+		[XE_SYSCALL] = EXIT_SYSCALL, [XE_GP] = EXIT_GP,           [XE_TRACE] = EXIT_TRACE,
+	};
+
+	if (xe->kind == XE_LOOKUP) { /* not an exit: the lookup itself */
+		x_lookup(x);
+		if (!e->overflow)
+			emit_patch_rel32(xe->rel, stub);
+		return;
+	}
+	emit_store_ts_imm(e, TS_EXIT_REASON, reason[xe->kind]);
+	emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
+	if (xe->kind == XE_CALLOUT)
+		emit_store_ts_imm(e, (int32_t)offsetof(struct tstate, exit_arg), xe->arg);
+	if (xe->kind == XE_CHAIN) {
 		emit_u8(e, 0x49); /* mov r11, imm64 */
 		emit_u8(e, 0xbb);
 		uint64_t l = (uint64_t)(uintptr_t)link;
@@ -204,33 +216,6 @@ static void emit_stub(struct xctx *x, struct xexit *xe, struct tlink *link)
 		link->rel = xe->rel;
 		link->stub = stub;
 		link->target = xe->eip;
-		break;
-	case XE_CALLOUT:
-		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_CALLOUT);
-		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
-		emit_store_ts_imm(e, (int32_t)offsetof(struct tstate, exit_arg), xe->arg);
-		break;
-	case XE_STEP:
-		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_STEP);
-		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
-		break;
-	case XE_SYSCALL:
-		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_SYSCALL);
-		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
-		break;
-	case XE_GP:
-		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_GP);
-		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
-		break;
-	case XE_TRACE:
-		emit_store_ts_imm(e, TS_EXIT_REASON, EXIT_TRACE);
-		emit_store_ts_imm(e, TS_EXIT_EIP, xe->eip);
-		break;
-	case XE_LOOKUP:
-		x_lookup(x);
-		if (!e->overflow)
-			emit_patch_rel32(xe->rel, stub);
-		return;
 	}
 	emit_jmp(e, tr_exit);
 	if (!e->overflow)
