@@ -160,6 +160,12 @@ int tr_signals_install(void)
 /* Only unchains when this thread was interrupted in translated code: then
  * it holds no lock and may wait for the cache lock (no lock holder waits
  * for another thread). */
+void tr_set_syscall_hook(struct tstate *ts, bool (*fn)(void *ctx), void *ctx)
+{
+	ts->sys_hook = fn;
+	ts->sys_ctx = ctx;
+}
+
 void tr_kick(struct tstate *ts)
 {
 	ts->pending = 1;
@@ -310,7 +316,9 @@ enter:
 			/* int clears TF for the kernel, iret sets it again: the
 			 * trap comes after the instruction that follows */
 			end_trace(ts, true);
-			out->stop = TR_SYSCALL;
+			if (ts->sys_hook && ts->sys_hook(ts->sys_ctx))
+				continue;
+			out->stop = ts->sys_hook ? TR_SYSCALL_DONE : TR_SYSCALL;
 			return;
 		} else if (why == EXIT_CALLOUT) {
 			uint32_t row = ts->exit_arg & 0xff;

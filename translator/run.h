@@ -22,6 +22,7 @@ enum tr_stop {
 	TR_FAULT,   /* guest fault before the instruction at g.eip: see fault */
 	TR_PENDING, /* ts->pending was set; g.eip is where to continue */
 	TR_SYSCALL, /* int with tcache_env.syscall_vector; g.eip is after it */
+	TR_SYSCALL_DONE, /* the system-call hook did one and said stop */
 };
 
 struct tr_fault {
@@ -78,6 +79,12 @@ void tr_run(struct tcache *tc, struct tstate *ts, struct tr_exit *out);
  * for the calling thread's own tstate: other threads are reached by a
  * host signal (tgkill) whose handler calls tr_kick. */
 void tr_kick(struct tstate *ts);
+
+/* System calls without leaving tr_run: at each one, FN(CTX) carries it out
+ * and returns true to go on running the guest, false to make tr_run return
+ * TR_SYSCALL_DONE (the guest exits, a signal is to be delivered...).  Not
+ * set: tr_run returns TR_SYSCALL.  Per thread, in TS. */
+void tr_set_syscall_hook(struct tstate *ts, bool (*fn)(void *ctx), void *ctx);
 
 /* Points this thread's GS base at the window (wrgsbase or arch_prctl). */
 int tr_set_window(struct tstate *ts, void *window);

@@ -11,6 +11,7 @@
 #ifndef RINGVM_TRANSLATOR_TSTATE_H
 #define RINGVM_TRANSLATOR_TSTATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,9 @@ struct tstate {
 	uint32_t sigstack_on; /* the owning thread uses xstack's signal stack */
 	struct tentry *jtbl_own;
 	const struct tentry *jtbl_empty;
+	/* the monitor's system-call handler, see tr_set_syscall_hook (run.h) */
+	bool (*sys_hook)(void *ctx);
+	void *sys_ctx;
 	uint32_t exit_arg; /* EXIT_CALLOUT: sensitive.def row */
 	/* counted by translated code when the cache counts (--stats) */
 	uint64_t n_indirect, n_ret, n_ret_hit;

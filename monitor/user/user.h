@@ -30,6 +30,7 @@ struct user {
 	struct lx_thread t;
 	ZydisDecoder dec;
 	uint64_t syscalls, untranslatable, faults, signals;
+	enum lx_result sys_result; /* of the last system call (syscall_hook) */
 	uint64_t t_start_ns;
 	bool stats;
 	int stats_fd;      /* --stats goes here: a copy of stderr made at start */

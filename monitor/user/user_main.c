@@ -204,6 +204,16 @@ static void fork_child(void)
 	tcache_forget_others(self->tc, self->ts);
 }
 
+/* A system call inside tr_run: go on unless the guest exits or a signal
+ * waits (step delivers it). */
+static bool syscall_hook(void *ctx)
+{
+	struct user *u = ctx;
+	u->syscalls++;
+	u->sys_result = lx_syscall(&u->t);
+	return u->sys_result == LX_CONTINUE && !u->t.sig_ready;
+}
+
 static int setup(struct user *u, const struct user_opts *o, char *err, size_t errlen)
 {
 	struct tcache_env env = {env_fetch, env_code_page, env_write_fault, env_mapped, u, NULL,
@@ -229,6 +239,7 @@ static int setup(struct user *u, const struct user_opts *o, char *err, size_t er
 	if (!u->ts)
 		return snprintf(err, errlen, "out of memory"), -ENOMEM;
 	memset(u->ts, 0, sizeof(*u->ts));
+	tr_set_syscall_hook(u->ts, syscall_hook, u);
 	if ((rc = lx_proc_init(u->p, u->mem, o->sysroot, "/proc/self/exe", o->args[0])) < 0)
 		return snprintf(err, errlen, "%s: %s", o->sysroot ? o->sysroot : "sysroot",
 				strerror(-rc)), rc;
@@ -302,6 +313,8 @@ static enum lx_result step(struct user *u)
 	case TR_SYSCALL:
 		u->syscalls++;
 		return lx_syscall(&u->t);
+	case TR_SYSCALL_DONE:
+		return u->sys_result;
 	case TR_PENDING:
 		return LX_CONTINUE;
 	}
@@ -464,6 +477,7 @@ static long spawn(void *ctx, struct lx_thread *parent, const struct lx_clone *c)
 		return -ENOMEM;
 	}
 	memset(u->ts, 0, sizeof(*u->ts));
+	tr_set_syscall_hook(u->ts, syscall_hook, u);
 	if ((rc = lx_thread_clone(&u->t, parent, &u->ts->g, c)) < 0 ||
 	    (rc = tcache_attach(u->tc, u->ts)) < 0) {
 		free(u->ts);
