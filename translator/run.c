@@ -157,15 +157,16 @@ int tr_signals_install(void)
 	return 0;
 }
 
-/* Only unchains when this thread was interrupted in translated code: then
- * it holds no lock and may wait for the cache lock (no lock holder waits
- * for another thread). */
 void tr_set_syscall_hook(struct tstate *ts, bool (*fn)(void *ctx), void *ctx)
 {
 	ts->sys_hook = fn;
 	ts->sys_ctx = ctx;
 }
 
+/* Only unchains when this thread was interrupted in translated code: then
+ * it holds no lock and may wait for the cache lock (no lock holder waits
+ * for another thread).  The empty jump table makes indirect branches leave
+ * too, at no cost to them when nothing is pending. */
 void tr_kick(struct tstate *ts)
 {
 	ts->pending = 1;
