@@ -176,16 +176,22 @@ void tr_kick(struct tstate *ts)
 }
 
 /* EIP could not be translated: SIGSEGV, a page fault on instruction fetch
- * (error code: user, fetch, present if mapped), or SIGILL (#UD). */
+ * (error code: user, fetch, present if mapped) at EIP or, for an
+ * instruction cut by the end of executable memory, at the first byte past
+ * it; or SIGILL (#UD). */
 static void stop_fault(struct tcache *tc, struct tr_exit *out, int sig, uint32_t eip)
 {
+	uint32_t avail = 0, addr = eip;
+
 	out->stop = TR_FAULT;
 	if (sig != SIGSEGV) {
 		out->fault = (struct tr_fault){sig, ILL_ILLOPN, eip, 0, 6};
 		return;
 	}
-	bool mapped = tc->env.mapped && tc->env.mapped(tc->env.ctx, eip);
-	out->fault = (struct tr_fault){SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, eip,
+	if (tc->env.fetch(tc->env.ctx, eip, &avail))
+		addr = eip + avail;
+	bool mapped = tc->env.mapped && tc->env.mapped(tc->env.ctx, addr);
+	out->fault = (struct tr_fault){SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, addr,
 				       mapped ? 0x15u : 0x14u, 14};
 }
 

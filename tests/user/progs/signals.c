@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -114,6 +115,26 @@ static void single_step(void)
 	CHECK(pushed_flags & 0x100, "pushfd while single-stepping shows TF");
 }
 
+/* An instruction cut by the end of executable memory: SIGSEGV for the
+ * first byte it could not fetch, eip at the instruction. */
+static uint8_t *cut_page;
+static void cut_insn(void)
+{
+	((void (*)(void))(cut_page + 4096 - 3))();
+}
+
+static void fetch_fault(void)
+{
+	cut_page = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	memset(cut_page + 4096 - 3, 0xb8, 3); /* mov $imm32, %eax: 5 bytes */
+	mprotect(cut_page + 4096, 4096, PROT_NONE);
+	CHECK(catch_fault(SIGSEGV, cut_insn) == SIGSEGV, "an instruction cut by a PROT_NONE page");
+	CHECK(seen.si_addr == cut_page + 4096, "si_addr is the first byte not fetched (%p, %p)",
+	      seen.si_addr, (void *)(cut_page + 4096));
+	CHECK(seen.si_code == SEGV_ACCERR, "si_code SEGV_ACCERR (%d)", seen.si_code);
+}
+
 int main(void)
 {
 	CHECK(catch_fault(SIGSEGV, null_load) == SIGSEGV, "SIGSEGV caught");
@@ -124,6 +145,7 @@ int main(void)
 	CHECK(catch_fault(SIGILL, illegal) == SIGILL, "SIGILL from ud2");
 	CHECK(catch_fault(SIGTRAP, breakpoint) == SIGTRAP, "SIGTRAP from int3");
 	single_step();
+	fetch_fault();
 
 	signal(SIGUSR1, on_usr1);
 	raise(SIGUSR1);
