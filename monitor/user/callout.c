@@ -355,6 +355,10 @@ static const callout_fn callouts[SENS_NROWS] = {
 	/* #UD at CPL 3 or in 32-bit mode on Intel */
 	[SENS_clac] = ud, [SENS_stac] = ud, [SENS_monitor] = ud, [SENS_mwait] = ud,
 	[SENS_syscall] = ud, [SENS_sysret] = ud, [SENS_sysexit] = ud,
+	[SENS_jmp_far] = user_far_transfer, [SENS_jmp_far_ptr] = user_far_transfer,
+	[SENS_call_far] = user_far_transfer, [SENS_call_far_ptr] = user_far_transfer,
+	[SENS_ret_far] = user_far_transfer, [SENS_iret] = user_far_transfer,
+	[SENS_iretd] = user_far_transfer,
 };
 
 enum lx_result user_callout(struct user *u, int row, unsigned len)
@@ -374,7 +378,6 @@ enum lx_result user_callout(struct user *u, int row, unsigned len)
 		return ud(u, NULL, NULL);
 	}
 	callout_fn fn = callouts[row];
-	/* everything else is privileged at CPL 3 (#GP), or a far transfer or
-	 * iret ringvm user does not support (a documented quirk) */
+	/* everything else is privileged at CPL 3 (#GP) */
 	return fn ? fn(u, &in, ops) : gp(u, &in, ops);
 }

@@ -41,6 +41,11 @@ struct user {
  * untranslatable) at g.eip, LEN bytes long. */
 enum lx_result user_callout(struct user *u, int row, unsigned len);
 
+/* callout_far.c: far jmp/call/ret and iret (rows jmp_far*, call_far*,
+ * ret_far, iret*). */
+enum lx_result user_far_transfer(struct user *u, const ZydisDecodedInstruction *in,
+				 const ZydisDecodedOperand *ops);
+
 /* user_util.c: guest registers named by Zydis (8, 16, 32-bit) and memory
  * operands of instructions the monitor emulates. */
 uint32_t user_reg(const struct user *u, ZydisRegister r);

@@ -135,6 +135,44 @@ static void fetch_fault(void)
 	CHECK(seen.si_code == SEGV_ACCERR, "si_code SEGV_ACCERR (%d)", seen.si_code);
 }
 
+/* Far transfers within the process's own code segment: lret, iret (which
+ * also loads the flags), ljmp and lcall through a far pointer; a far jump
+ * to the null selector raises SIGSEGV. */
+static volatile uint32_t far_ptr[2];
+static void far_null(void)
+{
+	far_ptr[0] = 0, far_ptr[1] = 0;
+	__asm__ volatile("ljmp *%0" ::"m"(far_ptr));
+}
+
+static void far_transfers(void)
+{
+	uint32_t cs, hits = 0, flags;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	__asm__ volatile("pushl %1\n\tpushl $1f\n\tlret\n\t"
+			 "movl $0, %0\n"
+			 "1: addl $1, %0"
+			 : "+r"(hits) : "r"(cs));
+	__asm__ volatile("pushfl\n\torl $0x801, (%%esp)\n\t" /* CF, OF */
+			 "pushl %2\n\tpushl $1f\n\tiretl\n\t"
+			 "movl $0, %0\n"
+			 "1: pushfl\n\tpopl %1\n\taddl $1, %0"
+			 : "+r"(hits), "=r"(flags) : "r"(cs));
+	CHECK(flags & 0x800, "iret loaded the flags it popped (OF)");
+	far_ptr[1] = cs;
+	__asm__ volatile("movl $1f, %1\n\tljmp *%1\n\t"
+			 "movl $0, %0\n"
+			 "1: addl $1, %0"
+			 : "+r"(hits), "+m"(far_ptr[0]));
+	__asm__ volatile("movl $2f, %1\n\tlcall *%1\n\tjmp 3f\n"
+			 "2: addl $1, %0\n\tlret\n"
+			 "3:"
+			 : "+r"(hits), "+m"(far_ptr[0]));
+	CHECK(hits == 4, "lret, iret, ljmp and lcall stay in the code segment (%u of 4)", hits);
+	CHECK(catch_fault(SIGSEGV, far_null) == SIGSEGV, "a far jump to the null selector");
+}
+
 int main(void)
 {
 	CHECK(catch_fault(SIGSEGV, null_load) == SIGSEGV, "SIGSEGV caught");
@@ -146,6 +184,7 @@ int main(void)
 	CHECK(catch_fault(SIGTRAP, breakpoint) == SIGTRAP, "SIGTRAP from int3");
 	single_step();
 	fetch_fault();
+	far_transfers();
 
 	signal(SIGUSR1, on_usr1);
 	raise(SIGUSR1);
