@@ -146,6 +146,12 @@ bool x_fast(struct xctx *x)
 		x_copy(x);
 		return true;
 	}
+	if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && !in->raw.modrm.offset &&
+	    ((in->opcode < 0x40 && (in->opcode & 7) - 4u < 2) || in->opcode == 0xa8 ||
+	     in->opcode == 0xa9) && (!np || (np == 1 && x->code[0] == 0x66))) {
+		x_copy(x); /* ALU al/ax/eax, imm; test al/ax/eax, imm */
+		return true;
+	}
 	if (!in->raw.modrm.offset || (f = form_of(in)) == F_NO ||
 	    !reg_field_ok(f, in->raw.modrm.reg))
 		return false;

@@ -452,6 +452,11 @@ bool x_flow_raw(struct xctx *x)
 		esp_add(x, -4);
 		return true;
 	}
+	if (op == 0x6a || op == 0x68) { /* push imm8 (sign-extended), imm32 */
+		x_gs_store_imm(x, R12D, -4, (uint32_t)in->raw.imm[0].value.s, 4);
+		esp_add(x, -4);
+		return true;
+	}
 	if (op >= 0x58 && op <= 0x5f) { /* pop r32; pop esp: esp = the value */
 		x_gs_load(x, x_map_reg(r), R12D, 0, 4);
 		if (op != 0x5c)
