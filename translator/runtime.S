@@ -54,6 +54,8 @@ tr_enter:
 	movaps xmm5, [r15 + TS_FX + 240]
 	movaps xmm6, [r15 + TS_FX + 256]
 	movaps xmm7, [r15 + TS_FX + 272]
+	cmp dword ptr [r15 + TS_FX + 24], 0x1f80 /* C's: then it is loaded */
+	je 2f
 	ldmxcsr [r15 + TS_FX + 24]
 2:
 	mov eax, [r15 + TS_EFLAGS]
@@ -105,7 +107,10 @@ tr_exit:
 	movaps [r15 + TS_FX + 256], xmm6
 	movaps [r15 + TS_FX + 272], xmm7
 	stmxcsr [r15 + TS_FX + 24]
+	cmp dword ptr [r15 + TS_FX + 24], 0x1f80 /* flags are saved above */
+	je 3f
 	ldmxcsr [rip + mxcsr_default]
+3:
 	mov dword ptr [r15 + TS_FX_STATE], 1
 	mov eax, [r15 + TS_EXIT_REASON]
 	mov rsp, [r15 + TS_HOST_RSP]
