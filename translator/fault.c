@@ -39,6 +39,8 @@ bool tr_fault_state(struct tcache *tc, struct tstate *ts, const ucontext_t *uc)
 	if (uc->uc_mcontext.fpregs)
 		memcpy(g->fx, uc->uc_mcontext.fpregs, sizeof(g->fx));
 	g->fx_state = 0; /* the whole image, from the signal context */
+	if ((fix & 15) == XF_ESP)
+		g->regs[GR_ESP] += (uint32_t)(4 * ((int8_t)(fix & 0xf0) >> 4));
 	if ((fix & 15) == XF_BORROW)
 		g->regs[fix >> 4] = (uint32_t)ts->spill[1];
 	return true;

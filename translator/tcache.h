@@ -31,6 +31,8 @@ enum xfix {
 	XF_TRUNC_SI_DI = 1, /* rsi/rdi were biased by the window: keep low 32 bits */
 	XF_BORROW = 2,      /* guest esp lent to the register in bits 4-7; its own
 			       value is in tstate.spill[1] */
+	XF_ESP = 3,         /* guest esp is r12d + 4 * (bits 4-7, signed): pushes and
+			       pops before it in a run left esp to be moved once */
 };
 
 /* One side-table entry: the guest instruction whose host code starts at

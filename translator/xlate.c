@@ -154,6 +154,8 @@ static bool write_through_cs(struct xctx *x, int row)
 
 static void translate_insn(struct xctx *x)
 {
+	if (!x_stack_run(x) && !x_takes_esp_delta(x))
+		x_flush_esp(x);
 	if (x_fast(x) || x_flow_raw(x))
 		return;
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&x->dec, &x->dctx, &x->in, x->ops,
@@ -315,6 +317,7 @@ struct tblock *xlate_block(struct tcache *tc, uint32_t eip, unsigned mode, int *
 	for (unsigned n = 0; !x->end; n++) {
 		if (n == (single ? 1u : XLATE_MAX_INSNS) ||
 		    (n && (x->eip >> 12) != (eip >> 12) && !single)) {
+			x_flush_esp(x);
 			x_exit_jmp(x, single ? XE_STEP : XE_CHAIN, x->eip, 0);
 			break;
 		}
@@ -324,6 +327,7 @@ struct tblock *xlate_block(struct tcache *tc, uint32_t eip, unsigned mode, int *
 				*sig = dsig;
 				return NULL;
 			}
+			x_flush_esp(x);
 			x_exit_jmp(x, XE_CHAIN, x->eip, 0); /* let it fault as a block start */
 			break;
 		}

@@ -30,6 +30,19 @@ static void esp_add(struct xctx *x, int32_t n)
 	emit_lea_disp(&x->e, H_R12, H_R12, n);
 }
 
+/* The esp_delta left by a run of pushes and pops, now owned by the caller
+ * (which moves r12d); a fault before then sees esp at r12d + it. */
+static int32_t take_esp_delta(struct xctx *x)
+{
+	int32_t d = x->esp_delta;
+
+	x->esp_delta = 0;
+	if (d)
+		x->fix = (uint8_t)(XF_ESP | (((d / 4) & 15) << 4));
+	return d;
+}
+
+
 /* ++tstate.FIELD without touching flags (only when the cache counts). */
 static void count(struct xctx *x, int32_t off)
 {
@@ -157,7 +170,7 @@ static bool call_pc_thunk(struct xctx *x, uint32_t target)
 	int reg = pc_thunk_reg(x, target);
 	if (reg < 0 || !x_add_page(x, target))
 		return false;
-	x_gs_store_imm(x, R12D, -4, x->next, 4);
+	x_gs_store_imm(x, R12D, x->esp_delta - 4, x->next, 4);
 	emit_mov_imm(&x->e, (enum hreg)reg, x->next);
 	x->tc->st.inlined_thunks++;
 	x->end = false;
@@ -177,12 +190,14 @@ static bool call(struct xctx *x)
 		return true;
 	if (!direct && x_load_operand(x, 0, R11D) < 0)
 		return false;
-	x_gs_store_imm(x, R12D, -4, x->next, 4);
-	esp_add(x, -4);
+	int32_t d = take_esp_delta(x);
+	x_gs_store_imm(x, R12D, d - 4, x->next, 4);
 	if (direct && target == x->next) { /* call $+5; pop: a push, no return */
+		x->esp_delta = d - 4;
 		x->end = false;
 		return true;
 	}
+	esp_add(x, d - 4);
 	if (direct) /* a chainable call */
 		x_exit_call(x, target);
 	else /* a call to the jump-table lookup, placed with the exit stubs */
@@ -202,8 +217,9 @@ static bool ret(struct xctx *x)
 
 	if (x->in.operand_width != 32)
 		return false;
-	x_gs_load(x, R11D, R12D, 0, 4);
-	esp_add(x, (int32_t)(4 + pop));
+	int32_t d = take_esp_delta(x);
+	x_gs_load(x, R11D, R12D, d, 4);
+	esp_add(x, d + (int32_t)(4 + pop));
 	count(x, (int32_t)offsetof(struct tstate, n_ret));
 	if (x->single) /* one instruction, then C */
 		emit_jmp(&x->e, tr_lookup_miss);
@@ -428,6 +444,31 @@ static bool dispatch(struct xctx *x)
 	}
 }
 
+bool x_takes_esp_delta(const struct xctx *x)
+{
+	unsigned op = x->in.opcode;
+
+	return !x->in.raw.prefix_count && x->in.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+	       (op == 0xe8 || op == 0xc3 || op == 0xc2);
+}
+
+bool x_stack_run(const struct xctx *x)
+{
+	unsigned op = x->in.opcode;
+
+	return !x->in.raw.prefix_count && x->in.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+	       ((op >= 0x50 && op <= 0x5f && op != 0x54 && op != 0x5c) || op == 0x6a ||
+		op == 0x68) &&
+	       x->esp_delta > -28 && x->esp_delta < 28;
+}
+
+void x_flush_esp(struct xctx *x)
+{
+	if (x->esp_delta)
+		esp_add(x, x->esp_delta);
+	x->esp_delta = 0;
+}
+
 /* The most common of them, known from their raw bytes (no prefix): push
  * and pop of a register, direct call and jmp, jcc, ret; false for anything
  * else, which needs its decoded operands. */
@@ -447,20 +488,25 @@ bool x_flow_raw(struct xctx *x)
 	if (in->opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
 		return false;
 	ZydisRegister r = (ZydisRegister)(ZYDIS_REGISTER_EAX + (op & 7));
-	if (op >= 0x50 && op <= 0x57) { /* push r32: esp as it was */
-		x_gs_store(x, R12D, -4, x_map_reg(r), 4);
+	if (x_stack_run(x)) { /* r12d moves once, after the run */
+		int32_t d = x->esp_delta;
+		x->fix = (uint8_t)(XF_ESP | (((d / 4) & 15) << 4));
+		if (op == 0x6a || op == 0x68)
+			x_gs_store_imm(x, R12D, d - 4, (uint32_t)in->raw.imm[0].value.s, 4);
+		else if (op <= 0x57)
+			x_gs_store(x, R12D, d - 4, r, 4);
+		else
+			x_gs_load(x, r, R12D, d, 4);
+		x->esp_delta += op >= 0x58 && op <= 0x5f ? 4 : -4;
+		return true;
+	}
+	if (op == 0x54) { /* push esp: esp as it was */
+		x_gs_store(x, R12D, -4, R12D, 4);
 		esp_add(x, -4);
 		return true;
 	}
-	if (op == 0x6a || op == 0x68) { /* push imm8 (sign-extended), imm32 */
-		x_gs_store_imm(x, R12D, -4, (uint32_t)in->raw.imm[0].value.s, 4);
-		esp_add(x, -4);
-		return true;
-	}
-	if (op >= 0x58 && op <= 0x5f) { /* pop r32; pop esp: esp = the value */
-		x_gs_load(x, x_map_reg(r), R12D, 0, 4);
-		if (op != 0x5c)
-			esp_add(x, 4);
+	if (op == 0x5c) { /* pop esp: esp = the value */
+		x_gs_load(x, R12D, R12D, 0, 4);
 		return true;
 	}
 	if ((op >= 0x70 && op <= 0x7f) || op == 0xe8 || op == 0xe9 || op == 0xeb || op == 0xc3 ||

@@ -42,6 +42,7 @@ struct xctx {
 	unsigned njcc;        /* conditional branches the block went on past */
 	bool trace;          /* single, for a guest with EFLAGS.TF */
 	uint8_t fix;         /* enum xfix for the current instruction */
+	int32_t esp_delta;   /* guest esp = r12d + this, in a run of push/pop */
 	struct xexit exits[XLATE_MAX_EXITS];
 	unsigned nexits;
 	struct pcmap map[XLATE_MAX_INSNS];
@@ -89,6 +90,12 @@ int x_load_operand(struct xctx *x, int op, ZydisRegister dst);
 
 /* xlate_flow.c */
 bool x_flow(struct xctx *x);
+/* Moves r12d by the pending esp_delta of a run of pushes and pops; is
+ * the current instruction one that can join such a run? */
+void x_flush_esp(struct xctx *x);
+bool x_stack_run(const struct xctx *x);
+/* direct call and ret take a pending esp_delta over themselves */
+bool x_takes_esp_delta(const struct xctx *x);
 /* x_flow for push/pop r32, direct call/jmp/jcc and ret without prefixes,
  * which need no decoded operands; false for anything else. */
 bool x_flow_raw(struct xctx *x);

@@ -16,6 +16,7 @@ base:
 	.long case_incdec - base, case_popmem - base, case_jecxz - base, case_smc_loop - base
 	.long case_odd_returns - base, case_no_returns - base, case_smc_after_call - base
 	.long case_smc_after_call_flags - base, case_flags_from_callee - base
+	.long case_pops_fault - base, case_pushes_fault - base
 	.long 0
 
 case_alu:                       /* eax = 7 + 35, ebx = 42 << 2, flags from sub */
@@ -302,3 +303,21 @@ case_flags_from_callee:         /* a callee that returns its result in CF and ZF
 	dec %ecx                /* ZF = 0 */
 	stc                     /* CF = 1 */
 	ret
+
+case_pops_fault:                /* pops that run into the unmapped page at 0x90000 */
+	movl $0x11, 0x8fff8
+	movl $0x22, 0x8fffc
+	mov $0x8fff8, %esp
+	xor %eax, %eax
+	xor %ebx, %ebx
+	pop %eax
+	pop %ebx
+	pop %ecx                /* faults with esp = 0x90000, eax and ebx popped */
+	hlt
+
+case_pushes_fault:              /* pushes that run into the unmapped page below 0x80000 */
+	mov $0x80008, %esp
+	push $1
+	push $2
+	push $3                 /* faults with esp = 0x80000 */
+	hlt

@@ -438,6 +438,26 @@ START_TEST(smc_after_call_flags)
 }
 END_TEST
 
+/* Runs of pushes and pops move esp once, after the run: a fault in the
+ * middle still sees esp as the CPU leaves it. */
+START_TEST(stack_runs_fault_precisely)
+{
+	struct tr_exit o = run_case(29);
+	ck_assert_int_eq(o.stop, TR_FAULT);
+	ck_assert_int_eq(o.fault.sig, SIGSEGV);
+	ck_assert_uint_eq(o.fault.addr, 0x90000);
+	ck_assert_uint_eq(R(GR_ESP), 0x90000);
+	ck_assert_uint_eq(R(GR_EAX), 0x11);
+	ck_assert_uint_eq(R(GR_EBX), 0x22);
+	o = run_case(30);
+	ck_assert_int_eq(o.stop, TR_FAULT);
+	ck_assert_uint_eq(o.fault.addr, 0x7fffc);
+	ck_assert_uint_eq(R(GR_ESP), 0x80000);
+	ck_assert_uint_eq(M(0x80004), 1);
+	ck_assert_uint_eq(M(0x80000), 2);
+}
+END_TEST
+
 /* A cache too small for every case at once: it flushes, and each case
  * still computes what it computed with room to spare. */
 START_TEST(flush_when_full)
@@ -499,6 +519,7 @@ int main(void)
 	tcase_add_test(t, calls_without_returns);
 	tcase_add_test(t, smc_after_call);
 	tcase_add_test(t, smc_after_call_flags);
+	tcase_add_test(t, stack_runs_fault_precisely);
 	tcase_add_test(t, flush_when_full);
 	suite_add_tcase(s, t);
 
