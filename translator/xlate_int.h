@@ -15,6 +15,7 @@
  * (bench/user): 1 keeps gzip's gain from longer blocks (2.5 %) and
  * translates 35 % fewer instructions at start-up than no limit. */
 #define XLATE_JCC_GO_ON 1
+#define XLATE_BLOCK_ALIGN 64
 #define XLATE_MAX_EXITS (2 * XLATE_MAX_INSNS + 4)
 
 /* XE_LOOKUP: not an exit to C but the jump-table lookup of guest r11d
