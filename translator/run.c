@@ -133,7 +133,9 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	int trapno = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
 	uint32_t err = (uint32_t)uc->uc_mcontext.gregs[REG_ERR];
 	cur.fault = (struct tr_fault){sig, si->si_code, ts->g.eip, err, trapno};
-	if ((sig == SIGSEGV || sig == SIGBUS) && a - ts->window < (1ull << 32) + 0x10000)
+	if (sig == SIGSEGV && a - ts->window - (1ull << 32) < 0x10000) /* the guard past */
+		cur.fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0, 0, 13}; /* 4 GiB: cs: x87 */
+	else if ((sig == SIGSEGV || sig == SIGBUS) && a - ts->window < (1ull << 32) + 0x10000)
 		window_fault(tc, ts, sig, a, uc, si);
 	else if (sig == SIGSEGV) /* #GP: i386 Linux reports si_addr 0 */
 		cur.fault = (struct tr_fault){SIGSEGV, SI_KERNEL, 0, err, trapno};

@@ -97,11 +97,22 @@ static int host_gp(struct xctx *x, const ZydisDecodedOperand *mem)
 {
 	static const uint8_t bias_di[] = {0x4a, 0x8d, 0x3c, 0x2f}; /* lea rdi, [rdi+r13] */
 	static const uint8_t noncanonical[] = {0x49, 0xbd, 0, 0, 0, 0, 0, 0, 0, 0x80};
+	static const uint8_t past_4g[] = {0x49, 0xbe, 0, 0, 0, 0, 1, 0, 0, 0}; /* mov r14, 1 << 32 */
 	ZydisEncoderRequest req;
+	/* An x87 store is not made when an unmasked exception stops it, and
+	 * then the CPU raises no #GP either: point it at the guard page past
+	 * the window instead, where only a store faults (run.c makes that a
+	 * #GP). */
+	bool x87 = x->in.meta.isa_ext == ZYDIS_ISA_EXT_X87 || x->in.mnemonic == ZYDIS_MNEMONIC_FISTTP;
 
-	emit_bytes(&x->e, noncanonical, sizeof(noncanonical)); /* mov r13, 1 << 63 */
+	if (x87) {
+		emit_load_ts_reg64(&x->e, H_R13, TS_WINDOW);
+		emit_bytes(&x->e, past_4g, sizeof(past_4g));
+	} else {
+		emit_bytes(&x->e, noncanonical, sizeof(noncanonical)); /* mov r13, 1 << 63 */
+	}
 	if (mem->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT) { /* maskmovq [edi] */
-		if (x->in.address_width != 32 || mem->mem.base != ZYDIS_REGISTER_EDI)
+		if (x87 || x->in.address_width != 32 || mem->mem.base != ZYDIS_REGISTER_EDI)
 			return -EINVAL;
 		emit_bytes(&x->e, bias_di, sizeof(bias_di));
 		x->fix = XF_TRUNC_SI_DI;
@@ -119,8 +130,8 @@ static int host_gp(struct xctx *x, const ZydisDecodedOperand *mem)
 		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
 			continue;
 		o->mem.base = ZYDIS_REGISTER_R13;
-		o->mem.index = ZYDIS_REGISTER_NONE;
-		o->mem.scale = 0;
+		o->mem.index = x87 ? ZYDIS_REGISTER_R14 : ZYDIS_REGISTER_NONE;
+		o->mem.scale = x87 ? 1 : 0;
 		o->mem.displacement = 0;
 	}
 	req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE;
@@ -128,8 +139,8 @@ static int host_gp(struct xctx *x, const ZydisDecodedOperand *mem)
 }
 
 /* A write through a cs: override raises #GP(0) (code segments are not
- * writable): by the host CPU where it can run the instruction, else by an
- * exit. */
+ * writable): by the host CPU where it can run the instruction (if it
+ * writes nothing after all, the block goes on), else by an exit. */
 static bool write_through_cs(struct xctx *x, int row)
 {
 	const ZydisDecodedOperand *mem = NULL;
@@ -143,10 +154,10 @@ static bool write_through_cs(struct xctx *x, int row)
 	if (!mem)
 		return false;
 	uint8_t *mark = x->e.p;
-	if (row >= 0 || host_gp(x, mem) < 0) {
-		x->e.p = mark;
-		x->fix = XF_NONE;
-	}
+	if (row < 0 && host_gp(x, mem) == 0)
+		return true; /* no fault: the store did not happen either (x87) */
+	x->e.p = mark;
+	x->fix = XF_NONE;
 	x_exit_jmp(x, XE_GP, x->eip, 0);
 	x->end = true;
 	return true;

@@ -173,6 +173,30 @@ static void far_transfers(void)
 	CHECK(catch_fault(SIGSEGV, far_null) == SIGSEGV, "a far jump to the null selector");
 }
 
+/* A store through cs: raises #GP (SIGSEGV) -- unless an unmasked x87
+ * exception stops the store: then nothing happens at all. */
+static double cs_target;
+static void cs_store_suppressed(void)
+{
+	unsigned short cw = 0x1470; /* invalid operation unmasked */
+	__asm__ volatile("fninit\n\tfldcw %0\n\tfstpl %%cs:%1\n\tfninit" /* empty: underflow */
+			 : : "m"(cw), "m"(cs_target) : "memory");
+}
+
+static void cs_store(void)
+{
+	__asm__ volatile("fninit\n\tfld1\n\tfstpl %%cs:%0" : : "m"(cs_target) : "memory");
+}
+
+static void cs_stores(void)
+{
+	CHECK(catch_fault(SIGSEGV, cs_store) == SIGSEGV && seen.si_code == SI_KERNEL,
+	      "an x87 store through cs: raises SIGSEGV (si_code %d)", seen.si_code);
+	CHECK(catch_fault(SIGSEGV, cs_store_suppressed) == 0,
+	      "one that an unmasked exception stops raises nothing");
+	__asm__ volatile("fninit");
+}
+
 int main(void)
 {
 	CHECK(catch_fault(SIGSEGV, null_load) == SIGSEGV, "SIGSEGV caught");
@@ -185,6 +209,7 @@ int main(void)
 	single_step();
 	fetch_fault();
 	far_transfers();
+	cs_stores();
 
 	signal(SIGUSR1, on_usr1);
 	raise(SIGUSR1);
