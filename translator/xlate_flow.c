@@ -1,12 +1,14 @@
 /*
  * xlate_flow.c — control flow and the stack.
  *
- * Owns: how branches end blocks (direct ones through chainable exits,
- * indirect ones through an inline jump-table lookup, returns through the
- * return-address stack), calls (push the guest return address, push a
- * prediction, jump), loop/jecxz without touching flags, and push, pop,
- * enter, leave on the guest stack (guest esp is r12d; every store or load
- * happens before esp moves, so a fault leaves esp as it was).
+ * Owns: branches (direct ones through chainable exits, indirect ones
+ * through an inline jump-table lookup), calls as host calls that push a
+ * landing pad on the thread's return stack and returns as host returns
+ * (the landing pad checks the guest address), PIC thunks translated in
+ * place, loop/jecxz without touching flags, and push, pop, enter, leave on
+ * the guest stack (guest esp is r12d; every store or load happens before
+ * esp moves, so a fault leaves esp as it was; in a run of pushes and pops
+ * r12d moves once, and the side table's XF_ESP says by how much it lags).
  */
 #include "translator/xlate_int.h"
 
