@@ -5,11 +5,13 @@
  * rel32 jumps reach runtime.S), translated blocks found by guest address
  * (hash) and by host address (allocation order), direct-branch chaining with
  * back-links so chains can be undone, the per-page lists that invalidation
- * of a written or unmapped code page walks, the precise-state side tables
- * (host offset -> guest instruction), and whole-cache flushes.
+ * of a written or unmapped code page walks (dead blocks' landing pads are
+ * disarmed), the precise-state side tables (host offset -> guest
+ * instruction), whole-cache flushes, and each attached thread's jump table
+ * and return stack.
  *
- * The translator (xlate.c) fills blocks; the monitor's run loop asks
- * tcache_lookup/tcache_translate and tcache_chain; memory/ tells it through
+ * The translator (xlate*.c) fills blocks; the run loop (run.c) asks
+ * tcache_get, tcache_single and tcache_chain; memory/ tells it through
  * tcache_invalidate which guest pages changed.
  */
 #ifndef RINGVM_TRANSLATOR_TCACHE_H

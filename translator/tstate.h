@@ -3,10 +3,11 @@
  *
  * Owns: the layout translated code addresses through %r15: the guest CPU
  * (struct gcpu, first), how the last run ended (exit reason, guest eip,
- * patch site), the return-address stack that predicts guest `ret`, the
- * jump table that resolves indirect branches inline, spill slots, and the
- * pending flag that asynchronous events set to make translated code leave
- * at the next indirect branch.  Offsets are fixed in tstate_asm.h.
+ * patch site), the return stack translated code runs on (landing pads of
+ * guest calls; and the thread's signal stack), the jump table that
+ * resolves indirect branches inline (swapped for an empty one when an
+ * asynchronous event is pending), spill slots, single-step state and the
+ * monitor's system-call hook.  Offsets are fixed in tstate_asm.h.
  */
 #ifndef RINGVM_TRANSLATOR_TSTATE_H
 #define RINGVM_TRANSLATOR_TSTATE_H

@@ -4,10 +4,13 @@
  * XLATE_MAX_INSNS; emit host code for each; then the exit stubs; then record
  * the block with its side table and links.
  *
- * What each instruction becomes is decided in this order: the sensitive
- * table (xlate_sens.c), control flow and stack operations (xlate_flow.c),
- * memory operands (xlate_mem.c), else the bytes are copied unchanged (their
- * 32-bit and 64-bit meanings agree once memory and esp are rewritten).
+ * What each instruction becomes is decided in this order: the common forms
+ * from their raw bytes (xlate_fast.c, x_flow_raw), then with operands
+ * decoded: a write through cs:, the sensitive table (xlate_sens.c), control
+ * flow and stack operations (xlate_flow.c), memory operands (xlate_mem.c),
+ * else the bytes are copied unchanged (their 32-bit and 64-bit meanings
+ * agree once memory and esp are rewritten).  A block goes on past its first
+ * conditional branch and after calls.
  */
 #include "translator/xlate_int.h"
 
