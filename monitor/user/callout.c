@@ -2,7 +2,8 @@
  * callout.c — what a sensitive instruction does in an i386 Linux process
  * (CPL 3), when the translator hands it to the monitor.
  *
- * Owns: int $0x80 (the system call), the other software interrupts,
+ * Owns: int $0x80 in the forms the translator does not turn into a system
+ * call exit (with a prefix), the other software interrupts,
  * privileged instructions (#GP or #UD, as the guest CPU would raise them,
  * turned into the signal Linux sends), CPUID/XGETBV, segment register loads
  * (the guest's TLS), the BCD instructions, bound, arpl and the descriptor-
@@ -367,11 +368,6 @@ enum lx_result user_callout(struct user *u, int row, unsigned len)
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	const uint8_t *p = uspace_ptr(u->mem, u->ts->g.eip, len, PROT_READ);
 
-	if (row == SENS_int_n && len == 2 && p && p[0] == 0xcd && p[1] == 0x80) {
-		u->ts->g.eip += 2; /* the system call: the hot path, no decoding */
-		u->syscalls++;
-		return lx_syscall(&u->t);
-	}
 	if (row < 0 || !p ||
 	    !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&u->dec, p, len, &in, ops))) {
 		u->untranslatable++;
