@@ -202,7 +202,7 @@ int tcache_attach(struct tcache *tc, struct tstate *ts)
 		munmap(t, JTBL_SIZE * sizeof(struct tentry));
 		return -ENOMEM;
 	}
-	clear_jtbl(t);
+	clear_entry(&t[0], t); /* a fresh mapping is all zero: only slot 0 */
 	ts->jtbl = ts->jtbl_own = t;
 	ts->jtbl_empty = tc->jtbl_empty;
 	tc_lock(tc);
